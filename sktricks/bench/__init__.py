@@ -1,0 +1,34 @@
+"""The benchmark runner behind ``sktricks bench``.
+
+Recipes (named pipeline builders) run on OpenML datasets over repeated
+cross-validation; results go to a results store, a leaderboard, a Markdown
+report and a plot. Register a recipe with :func:`register_recipe` to add a
+trick to the benchmark.
+"""
+
+from sktricks.bench._recipes import (
+    Recipe,
+    get_recipe,
+    list_recipes,
+    register_recipe,
+    unregister_recipe,
+)
+from sktricks.bench._report import format_leaderboard, leaderboard, plot_ranks
+from sktricks.bench._runner import BenchmarkResult, make_splitter, run_benchmark
+from sktricks.bench._suites import SUITES, get_suite
+
+__all__ = [
+    "SUITES",
+    "BenchmarkResult",
+    "Recipe",
+    "format_leaderboard",
+    "get_recipe",
+    "get_suite",
+    "leaderboard",
+    "list_recipes",
+    "make_splitter",
+    "plot_ranks",
+    "register_recipe",
+    "run_benchmark",
+    "unregister_recipe",
+]

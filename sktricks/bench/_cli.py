@@ -1,0 +1,188 @@
+"""The ``sktricks`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+_DESCRIPTION = """\
+Run registered recipes (pipelines of tricks) on OpenML datasets over
+repeated cross-validation, store every finished cell, and print a
+leaderboard. Rerunning with the same --output resumes: finished cells are
+skipped and failed ones retried."""
+
+
+def _comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _positive_int(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the minimum {minimum}")
+        return value
+
+    return parse
+
+
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 is invalid: use a positive count or -1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``sktricks`` command."""
+    parser = argparse.ArgumentParser(prog="sktricks", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    bench = commands.add_parser(
+        "bench",
+        help="benchmark recipes on OpenML datasets",
+        description=_DESCRIPTION,
+    )
+    bench.add_argument(
+        "--suite",
+        default="quick",
+        help="named dataset suite: 'quick' (8 small bundled datasets, a few "
+        "minutes on 2 cores) or 'bundled' (every bundled dataset); ignored "
+        "when --datasets is given (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--datasets",
+        type=_comma_list,
+        default=None,
+        metavar="NAMES",
+        help="comma-separated dataset names or OpenML ids, e.g. "
+        "'credit-g,37'; ids that are not bundled are downloaded from OpenML "
+        "(default: the datasets of --suite)",
+    )
+    bench.add_argument(
+        "--recipes",
+        type=_comma_list,
+        default=None,
+        metavar="NAMES",
+        help="comma-separated recipe names (default: every registered recipe; "
+        "see --list)",
+    )
+    bench.add_argument(
+        "--cv",
+        type=_positive_int(2),
+        default=5,
+        metavar="FOLDS",
+        help="number of folds per repeat: stratified k-fold for classification, "
+        "k-fold for regression (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--repeats",
+        type=_positive_int(1),
+        default=1,
+        metavar="N",
+        help="number of cross-validation repeats, each with another shuffle "
+        "(default: %(default)s)",
+    )
+    bench.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=-1,
+        metavar="N",
+        help="number of worker processes running cells; -1 uses every core; "
+        "scores do not depend on it (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--output",
+        default="sktricks-bench",
+        metavar="DIR",
+        help="directory for results.sqlite, report.md, ranks.png and "
+        "results.csv; an existing one is resumed (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="integer seed of the fold shuffles and the models (default: %(default)s)",
+    )
+    bench.add_argument("--quiet", action="store_true", help="show no progress bar")
+    bench.add_argument(
+        "--list",
+        action="store_true",
+        help="list the suites, datasets and recipes, then exit",
+    )
+    return parser
+
+
+def _print_catalogue() -> None:
+    from sktricks.bench import SUITES, list_recipes
+    from sktricks.datasets import list_datasets
+
+    print("Suites:")
+    for name, description in SUITES.items():
+        print(f"  {name:<10} {description}")
+    print("\nRecipes:")
+    for recipe in list_recipes():
+        print(f"  {recipe.name:<14} {recipe.description}")
+    print("\nDatasets (bundled ones load offline):")
+    print(list_datasets().to_string(index=False))
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from sktricks.bench import format_leaderboard, run_benchmark
+
+    result = run_benchmark(
+        args.datasets,
+        args.recipes,
+        suite=args.suite,
+        cv=args.cv,
+        repeats=args.repeats,
+        n_jobs=args.n_jobs,
+        output=args.output,
+        seed=args.seed,
+        verbose=0 if args.quiet else 1,
+    )
+    table = format_leaderboard(result.leaderboard())
+    print("\nLeaderboard: mean ± std over folds (rank within the dataset)")
+    print("Primary metric: ROC AUC for classification, RMSE for regression\n")
+    print(table.to_string(index=False) if not table.empty else "No cell succeeded.")
+
+    failed = result.results[result.results["status"] != "ok"]
+    if not failed.empty:
+        print(f"\n{len(failed)} cells failed; their errors are in the report.")
+    print(f"\nRan {result.n_run} cells. Results store: {result.files['store']}")
+    print(f"Report: {result.files['report']}")
+    if result.files["plot"].exists():
+        print(f"Plot: {result.files['plot']}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``sktricks`` command; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+
+    if args.list:
+        _print_catalogue()
+        return 0
+    try:
+        return _run_bench(args)
+    except (LookupError, ValueError, PermissionError) as error:
+        # Unknown names and unusable settings are the user's to fix: show the
+        # message, which lists the valid choices, without a traceback.
+        message = error.args[0] if isinstance(error, KeyError) else str(error)
+        print(f"sktricks bench: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

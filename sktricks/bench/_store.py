@@ -1,0 +1,160 @@
+"""The results store: one SQLite row per finished benchmark cell.
+
+SQLite commits each row in its own transaction, so a process killed at any
+moment leaves every committed cell intact and the file consistent; a
+half-written row is rolled back from the journal on the next open. Only the
+main process writes, as results arrive from the workers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["ResultsStore"]
+
+STORE_NAME = "results.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cells (
+    dataset TEXT NOT NULL,
+    recipe TEXT NOT NULL,
+    repeat INTEGER NOT NULL,
+    fold INTEGER NOT NULL,
+    task TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    metrics TEXT NOT NULL,
+    fit_seconds REAL,
+    predict_seconds REAL,
+    n_train INTEGER,
+    n_test INTEGER,
+    finished_at TEXT NOT NULL,
+    PRIMARY KEY (dataset, recipe, repeat, fold)
+);
+"""
+
+
+class ResultsStore:
+    """Benchmark cells stored in ``DIR/results.sqlite``.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Output directory; created when missing.
+
+    Raises
+    ------
+    PermissionError
+        When the directory or the store inside it cannot be written.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / STORE_NAME
+        _check_writable(self.directory)
+        self._connection = sqlite3.connect(self.path, timeout=60)
+        self._connection.executescript(_SCHEMA)
+        self._connection.commit()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._connection.close()
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def check_settings(self, settings: dict[str, Any]) -> None:
+        """Record run settings, or check them against those already stored.
+
+        Cells from runs with other folds or seeds are not comparable, so a
+        store holding such cells refuses to mix them with new ones.
+
+        Raises
+        ------
+        ValueError
+            When a stored setting differs; the message names it.
+        """
+        stored = dict(self._connection.execute("SELECT key, value FROM settings"))
+        mismatched = [
+            f"{key}={json.loads(stored[key])!r} (stored) vs {value!r} (requested)"
+            for key, value in settings.items()
+            if key in stored and json.loads(stored[key]) != value
+        ]
+        if mismatched:
+            raise ValueError(
+                f"The results store {self.path} was written with other settings: "
+                f"{'; '.join(mismatched)}. Use the same settings to resume, or "
+                "choose another output directory."
+            )
+        with self._connection:
+            self._connection.executemany(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+                [(key, json.dumps(value)) for key, value in settings.items()],
+            )
+
+    def finished_keys(self) -> set[tuple[str, str, int, int]]:
+        """Return the (dataset, recipe, repeat, fold) keys of successful cells."""
+        rows = self._connection.execute(
+            "SELECT dataset, recipe, repeat, fold FROM cells WHERE status = 'ok'"
+        )
+        return {(d, r, int(rep), int(f)) for d, r, rep, f in rows}
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Store one cell in its own transaction, replacing an earlier error."""
+        row = dict(record)
+        row["metrics"] = json.dumps(row.get("metrics", {}))
+        columns = ", ".join(row)
+        placeholders = ", ".join("?" for _ in row)
+        with self._connection:
+            self._connection.execute(
+                f"INSERT OR REPLACE INTO cells ({columns}) VALUES ({placeholders})",
+                list(row.values()),
+            )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return every stored cell, one column per metric, sorted by key."""
+        frame = pd.read_sql_query("SELECT * FROM cells", self._connection)
+        return expand_metrics(frame)
+
+
+def expand_metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Expand the JSON ``metrics`` column into one float column per metric."""
+    if frame.empty:
+        return frame.drop(columns="metrics")
+    metrics = pd.DataFrame(
+        [json.loads(text) for text in frame["metrics"]], index=frame.index
+    )
+    frame = pd.concat([frame.drop(columns="metrics"), metrics], axis=1)
+    return frame.sort_values(["dataset", "recipe", "repeat", "fold"], ignore_index=True)
+
+
+def _check_writable(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".sktricks-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise PermissionError(
+            f"Cannot write to the output directory {str(directory)!r}: "
+            f"{error.strerror or error}. Choose a writable directory with --output."
+        ) from error
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)

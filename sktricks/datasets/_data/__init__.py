@@ -1,0 +1,1 @@
+"""Bundled OpenML dataset files; see README.md in this folder."""

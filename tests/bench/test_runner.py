@@ -1,0 +1,200 @@
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score, root_mean_squared_error
+
+from sktricks.bench import (
+    get_recipe,
+    make_splitter,
+    register_recipe,
+    run_benchmark,
+    unregister_recipe,
+)
+from sktricks.bench._runner import cell_random_state
+from sktricks.datasets import load_openml
+
+
+def _scores(result):
+    frame = result.results
+    columns = [c for c in frame.columns if c in {"roc_auc", "log_loss", "rmse", "r2"}]
+    return frame[["dataset", "recipe", "repeat", "fold", *columns]]
+
+
+def test_runner_scores_match_manual_loop(tmp_path):
+    # Recompute every cell by hand with the documented splitter and seeds.
+    result = run_benchmark(
+        ["diabetes", "bodyfat"],
+        ["linear", "lightgbm"],
+        cv=3,
+        output=tmp_path,
+        verbose=0,
+    )
+    for dataset in ["diabetes", "bodyfat"]:
+        bunch = load_openml(dataset)
+        X = bunch.data
+        if bunch.task == "regression":
+            y = bunch.target.to_numpy()
+        else:
+            y = bunch.target.cat.codes.to_numpy()
+        splits = make_splitter(bunch.task, 3, 1, 0).split(X, y)
+        for fold, (train, test) in enumerate(splits):
+            for recipe in ["linear", "lightgbm"]:
+                seed = cell_random_state(0, 0, fold)
+                model = clone(get_recipe(recipe).build(bunch.task, seed))
+                model.fit(X.iloc[train], y[train])
+                row = result.results.query(
+                    "dataset == @dataset and recipe == @recipe and fold == @fold"
+                ).iloc[0]
+                if bunch.task == "regression":
+                    expected = root_mean_squared_error(
+                        y[test], model.predict(X.iloc[test])
+                    )
+                    assert row["rmse"] == pytest.approx(expected, rel=1e-9)
+                else:
+                    expected = roc_auc_score(
+                        y[test], model.predict_proba(X.iloc[test])[:, 1]
+                    )
+                    assert row["roc_auc"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_runner_same_scores_for_n_jobs_1_and_2(tmp_path):
+    kwargs = dict(
+        datasets=["diabetes", "vehicle"],
+        recipes=["random_forest", "xgboost"],
+        cv=3,
+        repeats=2,
+        seed=7,
+        verbose=0,
+    )
+    serial = run_benchmark(**kwargs, n_jobs=1, output=tmp_path / "serial")
+    parallel = run_benchmark(**kwargs, n_jobs=2, output=tmp_path / "parallel")
+
+    assert len(serial.results) == 2 * 2 * 3 * 2
+    pd.testing.assert_frame_equal(_scores(serial), _scores(parallel))
+
+
+def test_runner_resume_skips_finished_cells(tmp_path):
+    first = run_benchmark(["diabetes"], ["linear"], cv=3, output=tmp_path, verbose=0)
+    second = run_benchmark(["diabetes"], ["linear"], cv=3, output=tmp_path, verbose=0)
+
+    assert first.n_run == 3
+    assert second.n_run == 0
+    pd.testing.assert_frame_equal(_scores(first), _scores(second))
+
+
+def test_runner_records_failing_cell_and_goes_on(tmp_path):
+    state = {"fail": True}
+
+    @register_recipe("flaky", description="fails until told otherwise")
+    def build(task, random_state):
+        if state["fail"]:
+            raise RuntimeError("boom")
+        return get_recipe("linear").build(task, random_state)
+
+    try:
+        result = run_benchmark(
+            ["diabetes"],
+            ["linear", "flaky"],
+            cv=3,
+            output=tmp_path,
+            verbose=0,
+            n_jobs=1,
+        )
+        failed = result.results.query("recipe == 'flaky'")
+        assert (failed["status"] == "error").all()
+        assert failed["error"].str.contains("RuntimeError: boom").all()
+        assert (result.results.query("recipe == 'linear'")["status"] == "ok").all()
+        assert "RuntimeError: boom" in result.files["report"].read_text()
+
+        # A rerun retries failed cells and keeps one row per cell.
+        state["fail"] = False
+        rerun = run_benchmark(
+            ["diabetes"],
+            ["linear", "flaky"],
+            cv=3,
+            output=tmp_path,
+            verbose=0,
+            n_jobs=1,
+        )
+        assert rerun.n_run == 3
+        assert (rerun.results["status"] == "ok").all()
+        assert len(rerun.results) == 6
+    finally:
+        unregister_recipe("flaky")
+
+
+def test_runner_rejects_changed_settings(tmp_path):
+    run_benchmark(["diabetes"], ["linear"], cv=3, output=tmp_path, verbose=0)
+    with pytest.raises(ValueError, match=r"cv=3 \(stored\) vs 4 \(requested\)"):
+        run_benchmark(["diabetes"], ["linear"], cv=4, output=tmp_path, verbose=0)
+
+
+def test_runner_unknown_names(tmp_path, monkeypatch):
+    import sktricks.datasets._openml as openml_module
+
+    def offline(**kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(openml_module, "fetch_openml", offline)
+    with pytest.raises(KeyError, match=r"Unknown suite 'nope'.*quick, bundled"):
+        run_benchmark(suite="nope", output=tmp_path, verbose=0)
+    with pytest.raises(KeyError, match=r"Unknown recipe 'nope'.*linear"):
+        run_benchmark(["diabetes"], ["nope"], output=tmp_path, verbose=0)
+    with pytest.raises(LookupError, match=r"not bundled.*diabetes"):
+        run_benchmark(["no-such-dataset"], ["linear"], output=tmp_path, verbose=0)
+
+
+@pytest.mark.parametrize("cv", [1, 0, 2.5])
+def test_runner_rejects_bad_cv(tmp_path, cv):
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        run_benchmark(["diabetes"], ["linear"], cv=cv, output=tmp_path, verbose=0)
+
+
+def test_runner_unwritable_output(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(PermissionError, match="Cannot write to the output directory"):
+        run_benchmark(["diabetes"], ["linear"], output=blocker / "out", verbose=0)
+
+
+def test_runner_writes_report_plot_and_store(tmp_path):
+    result = run_benchmark(
+        ["diabetes", "bodyfat"],
+        ["linear", "random_forest"],
+        cv=2,
+        output=tmp_path,
+        verbose=0,
+    )
+    report = result.files["report"].read_text()
+    assert "| dataset | metric | linear | random_forest |" in report
+    assert "average rank" in report
+    assert result.files["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    csv = pd.read_csv(result.files["csv"])
+    assert len(csv) == 8
+
+    with sqlite3.connect(result.files["store"]) as connection:
+        (count,) = connection.execute("SELECT COUNT(*) FROM cells").fetchone()
+    assert count == 8
+
+
+def test_leaderboard_ranks_by_metric_direction(tmp_path):
+    result = run_benchmark(
+        ["bodyfat", "diabetes"],
+        ["linear", "random_forest"],
+        cv=2,
+        output=tmp_path,
+        verbose=0,
+    )
+    board = result.leaderboard()
+    for dataset, group in board.groupby("dataset"):
+        ascending = group["metric"].iloc[0] == "rmse"
+        best = group.sort_values("mean", ascending=ascending)["recipe"].iloc[0]
+        assert group.set_index("recipe").loc[best, "rank"] == 1.0
+        rows = result.results[result.results["dataset"] == dataset]
+        means = rows.groupby("recipe")[group["metric"].iloc[0]].mean()
+        np.testing.assert_allclose(
+            group.set_index("recipe")["mean"].sort_index(), means.sort_index()
+        )
