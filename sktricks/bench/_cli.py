@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_comma_list,
         default=None,
         metavar="NAMES",
-        help="comma-separated recipe names (default: every registered recipe; "
-        "see --list)",
+        help="comma-separated recipe names, or 'all' for every registered "
+        "recipe (default: the baseline recipes linear, random_forest, "
+        "lightgbm and xgboost; see --list)",
     )
     bench.add_argument(
         "--cv",
@@ -131,7 +132,9 @@ def _print_catalogue() -> None:
         print(f"  {name:<10} {description}")
     print("\nRecipes:")
     for recipe in list_recipes():
-        print(f"  {recipe.name:<14} {recipe.description}")
+        marker = "*" if recipe.default else " "
+        print(f"  {marker} {recipe.name:<14} {recipe.description}")
+    print("  (* runs when --recipes is not given)")
     print("\nDatasets (bundled ones load offline):")
     print(list_datasets().to_string(index=False))
 

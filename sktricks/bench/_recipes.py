@@ -51,12 +51,15 @@ class Recipe:
         One line shown by ``sktricks bench --list``.
     tasks : tuple of str
         Tasks the recipe supports; cells of other tasks are not run.
+    default : bool
+        Whether a run without ``--recipes`` includes the recipe.
     """
 
     name: str
     builder: RecipeBuilder
     description: str
     tasks: tuple[str, ...] = TASKS
+    default: bool = False
 
     def build(self, task: str, random_state: int) -> BaseEstimator:
         """Return a new unfitted estimator for ``task``."""
@@ -71,6 +74,7 @@ def register_recipe(
     *,
     description: str,
     tasks: tuple[str, ...] = TASKS,
+    default: bool = False,
     replace: bool = False,
 ) -> Callable[[RecipeBuilder], RecipeBuilder]:
     """Register a recipe under ``name``; use as a decorator.
@@ -83,6 +87,10 @@ def register_recipe(
         One line saying what the pipeline is.
     tasks : tuple of str, default=("binary", "multiclass", "regression")
         Tasks the recipe supports.
+    default : bool, default=False
+        Include the recipe in runs that name no recipes. The four baseline
+        recipes are defaults; trick recipes are run by naming them, so the
+        default run stays short.
     replace : bool, default=False
         Allow replacing a recipe already registered under ``name``.
 
@@ -118,7 +126,7 @@ def register_recipe(
                 f"A recipe named {name!r} is already registered; pass "
                 "replace=True to replace it."
             )
-        _REGISTRY[name] = Recipe(name, builder, description, tuple(tasks))
+        _REGISTRY[name] = Recipe(name, builder, description, tuple(tasks), default)
         return builder
 
     return decorator
@@ -167,6 +175,7 @@ _numeric = make_column_selector(dtype_exclude="category")
 
 @register_recipe(
     "linear",
+    default=True,
     description="Logistic or ridge regression; median imputation, one-hot "
     "encoding and standard scaling",
 )
@@ -185,6 +194,7 @@ def _build_linear(task: str, random_state: int) -> BaseEstimator:
 
 @register_recipe(
     "random_forest",
+    default=True,
     description="Random forest, 200 trees; ordinal-encoded categories, "
     "missing values handled by the trees",
 )
@@ -209,6 +219,7 @@ def _build_random_forest(task: str, random_state: int) -> BaseEstimator:
 
 @register_recipe(
     "lightgbm",
+    default=True,
     description="LightGBM, 200 rounds at learning rate 0.05; native "
     "categorical handling",
 )
@@ -225,6 +236,7 @@ def _build_lightgbm(task: str, random_state: int) -> BaseEstimator:
 
 @register_recipe(
     "xgboost",
+    default=True,
     description="XGBoost hist, 200 rounds at learning rate 0.05; native "
     "categorical handling",
 )

@@ -194,6 +194,8 @@ def _resolve_datasets(datasets, suite) -> list[tuple[str, str]]:
 
 def _resolve_recipes(recipes) -> list[str]:
     if not recipes:
+        return [recipe.name for recipe in list_recipes() if recipe.default]
+    if list(recipes) == ["all"]:
         return [recipe.name for recipe in list_recipes()]
     return [get_recipe(name).name for name in recipes]
 
@@ -237,7 +239,8 @@ def run_benchmark(
     datasets : list of str, default=None
         Dataset names or OpenML ids. ``None`` uses the datasets of ``suite``.
     recipes : list of str, default=None
-        Registered recipe names. ``None`` runs every registered recipe.
+        Registered recipe names. ``None`` runs the default recipes (the four
+        baselines); ``["all"]`` runs every registered recipe.
     suite : {"quick", "bundled"}, default="quick"
         Named dataset suite, used when ``datasets`` is None.
     cv : int, default=5

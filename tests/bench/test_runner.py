@@ -198,3 +198,19 @@ def test_leaderboard_ranks_by_metric_direction(tmp_path):
         np.testing.assert_allclose(
             group.set_index("recipe")["mean"].sort_index(), means.sort_index()
         )
+
+
+def test_runner_default_recipes_are_baselines():
+    from sktricks.bench._runner import _resolve_recipes
+
+    @register_recipe("extra", description="not a default")
+    def build(task, random_state):
+        return get_recipe("linear").build(task, random_state)
+
+    try:
+        baselines = ["linear", "random_forest", "lightgbm", "xgboost"]
+        assert _resolve_recipes(None) == baselines
+        assert _resolve_recipes(["all"]) == [*baselines, "extra"]
+        assert _resolve_recipes(["extra"]) == ["extra"]
+    finally:
+        unregister_recipe("extra")
