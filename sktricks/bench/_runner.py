@@ -1,8 +1,8 @@
 """The benchmark runner: every (dataset, recipe, repeat, fold) cell, in parallel.
 
-Workers fit and score cells; the main process stores each result as it
-arrives, so an interrupted run keeps every finished cell and a rerun with the
-same output directory only runs what is missing.
+Workers fit and score cells. The main process stores each result as soon as
+it arrives, so an interrupted run keeps every finished cell. A rerun with the
+same output directory runs only the cells that are missing.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Cell:
 
 @dataclass
 class BenchmarkResult:
-    """What :func:`run_benchmark` returns.
+    """Outcome of :func:`run_benchmark`: the stored cells and the files written.
 
     Attributes
     ----------
@@ -228,7 +228,7 @@ def run_benchmark(
 ) -> BenchmarkResult:
     """Run recipes on datasets over repeated cross-validation and report.
 
-    Every recipe sees exactly the same folds. Each finished cell is stored in
+    Every recipe is fitted and scored on exactly the same folds. Each finished cell is stored in
     ``output/results.sqlite`` at once, so an interrupted run loses no
     finished cell; rerunning with the same ``output`` skips successful cells
     and retries failed ones. A cell that raises is recorded with its error
