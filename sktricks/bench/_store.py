@@ -1,8 +1,8 @@
 """The results store: one SQLite row per finished benchmark cell.
 
 SQLite commits each row in its own transaction, so a process killed at any
-moment leaves every committed cell intact and the file consistent; a
-half-written row is rolled back from the journal on the next open. Only the
+moment leaves every committed cell intact and the file consistent. A
+half-written row is discarded from the write-ahead log on the next open. Only the
 main process writes, as results arrive from the workers.
 """
 
@@ -62,6 +62,12 @@ class ResultsStore:
         self.path = self.directory / STORE_NAME
         _check_writable(self.directory)
         self._connection = sqlite3.connect(self.path, timeout=60)
+        # Write-ahead logging with synchronous=NORMAL skips the fsync on each
+        # commit: a killed process still loses no committed cell (only an
+        # operating-system crash or power loss can drop the latest ones), and
+        # a commit costs well under a millisecond instead of tens.
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.executescript(_SCHEMA)
         self._connection.commit()
 
