@@ -99,7 +99,7 @@ def plot_ranks(board: pd.DataFrame) -> Figure:
     figure = Figure(
         figsize=(1.6 + 1.3 * max(len(ranks.columns), 1), 1.2 + 0.45 * len(ranks))
     )
-    axes = figure.subplots()
+    axes = figure.add_subplot()
     image = axes.imshow(ranks.to_numpy(dtype=float), cmap="RdYlGn_r", aspect="auto")
     axes.set_xticks(range(len(ranks.columns)), ranks.columns, rotation=30, ha="right")
     axes.set_yticks(range(len(ranks.index)), ranks.index)
