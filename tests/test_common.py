@@ -18,7 +18,26 @@ from sktricks.utils import all_estimators
 
 # Constructor arguments for estimators that cannot be built with defaults,
 # keyed by class name: a callable returning the keyword arguments.
-_CONSTRUCTOR_ARGS: dict[str, object] = {}
+def _focal_args():
+    from lightgbm import LGBMClassifier
+
+    return {"estimator": LGBMClassifier(n_estimators=5, verbose=-1, n_jobs=1)}
+
+
+def _prior_args():
+    from imblearn.over_sampling import RandomOverSampler
+    from sklearn.linear_model import LogisticRegression
+
+    return {
+        "estimator": LogisticRegression(),
+        "sampler": RandomOverSampler(random_state=0),
+    }
+
+
+_CONSTRUCTOR_ARGS: dict[str, object] = {
+    "FocalLossClassifier": _focal_args,
+    "PriorCorrectedClassifier": _prior_args,
+}
 
 # Checks an estimator is known to fail, keyed by class name, each mapped to
 # the reason; passed to scikit-learn as ``expected_failed_checks``.
