@@ -8,12 +8,15 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from sktricks.losses._focal_math import focal_loss, focal_loss_grad_hess
+from sktricks.sampling._validation import encode_classification_target
 
 __all__ = [
     "FocalLossClassifier",
@@ -70,26 +73,41 @@ def _prior_margin(y_codes, n_classes, sample_weight, library) -> np.ndarray:
     return log_prior - log_prior.mean() if library == "xgboost" else log_prior
 
 
-def _library_objective(gamma, alpha, library, n_classes):
-    factor = _softmax_hessian_factor(library, n_classes)
+class _LightGBMObjective:
+    """Focal loss in the ``(y_true, y_pred, weight)`` form of ``LGBMClassifier``.
 
-    def grad_hess(y_true, raw_score, sample_weight):
+    A class rather than a closure so that fitted models can be pickled.
+    """
+
+    def __init__(self, gamma, alpha, n_classes):
+        self.gamma = gamma
+        self.alpha = alpha
+        self.factor = _softmax_hessian_factor("lightgbm", n_classes)
+
+    def __call__(self, y_true, y_pred, weight):
         grad, hess = focal_loss_grad_hess(
-            y_true, raw_score, gamma=gamma, alpha=alpha, sample_weight=sample_weight
+            y_true, y_pred, gamma=self.gamma, alpha=self.alpha, sample_weight=weight
         )
-        return grad, np.maximum(hess * factor, _HESS_FLOOR)
+        return grad, np.maximum(hess * self.factor, _HESS_FLOOR)
 
-    if library == "lightgbm":
 
-        def lightgbm_objective(y_true, y_pred, weight):
-            return grad_hess(y_true, y_pred, weight)
+class _XGBoostObjective:
+    """Focal loss in the ``(y_true, y_pred, *, sample_weight)`` form of XGBoost."""
 
-        return lightgbm_objective
+    def __init__(self, gamma, alpha, n_classes):
+        self.gamma = gamma
+        self.alpha = alpha
+        self.factor = _softmax_hessian_factor("xgboost", n_classes)
 
-    def xgboost_objective(y_true, y_pred, *, sample_weight=None):
-        return grad_hess(y_true, y_pred, sample_weight)
-
-    return xgboost_objective
+    def __call__(self, y_true, y_pred, *, sample_weight=None):
+        grad, hess = focal_loss_grad_hess(
+            y_true,
+            y_pred,
+            gamma=self.gamma,
+            alpha=self.alpha,
+            sample_weight=sample_weight,
+        )
+        return grad, np.maximum(hess * self.factor, _HESS_FLOOR)
 
 
 def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
@@ -358,32 +376,47 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         """
         library = _library(self.estimator)
         X = _check_features(self, X, reset=True)
-        y = _as_numpy_target(y)
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
+        self.classes_, y_codes = encode_classification_target(y)
         n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(
-                f"y has a single class {self.classes_[0]!r}; a classifier needs "
-                "at least 2 classes."
-            )
-        y_codes = encoder.transform(y)
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=float)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
+            if not sample_weight.any():
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
 
         self.init_score_ = _prior_margin(y_codes, n_classes, sample_weight, library)
-        objective = _library_objective(self.gamma, self.alpha, library, n_classes)
+        objective_cls = _LightGBMObjective if library == "lightgbm" else _XGBoostObjective
+        objective = objective_cls(self.gamma, self.alpha, n_classes)
         self.estimator_ = clone(self.estimator).set_params(objective=objective)
 
         init = self._init_margin(len(y_codes))
         if library == "lightgbm":
-            self.estimator_.fit(
-                X, y_codes, sample_weight=sample_weight, init_score=init
-            )
+            self._fit_lightgbm(X, y_codes, sample_weight, init)
         else:
             self.estimator_.fit(X, y_codes, sample_weight=sample_weight, base_margin=init)
         return self
+
+    def _fit_lightgbm(self, X, y_codes, sample_weight, init) -> None:
+        from lightgbm.basic import LightGBMError
+
+        try:
+            self.estimator_.fit(
+                X, y_codes, sample_weight=sample_weight, init_score=init
+            )
+        except LightGBMError as exc:
+            # With the built-in objective LightGBM falls back to a constant
+            # model when binning leaves no usable feature; with a custom
+            # objective it aborts with this internal check instead.
+            if "num_features" not in str(exc):
+                raise
+            raise ValueError(
+                f"LightGBM found no feature it can split on in these "
+                f"{len(y_codes)} rows, so it cannot train a custom objective. "
+                "Lower min_data_in_bin or min_child_samples, or add rows."
+            ) from exc
 
     def _init_margin(self, n_rows: int) -> np.ndarray:
         if self.init_score_.size == 1:
@@ -448,7 +481,8 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -467,9 +501,3 @@ def _check_features(estimator, X, *, reset):
         estimator, X, reset=reset, ensure_all_finite="allow-nan", dtype=None
     )
 
-
-def _as_numpy_target(y) -> np.ndarray:
-    """Convert a target, including pandas nullable dtypes, to a numpy array."""
-    from sktricks.sampling._validation import convert_nullable_target
-
-    return np.asarray(convert_nullable_target(y))

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import get_tags
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
-from sktricks.sampling._validation import convert_nullable_target
+from sktricks.sampling._validation import encode_classification_target
 
 __all__ = ["PriorCorrectedClassifier"]
 
@@ -120,19 +119,9 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         X = self._check_features(X, reset=True)
-        y = np.asarray(convert_nullable_target(y))
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
+        self.classes_, y_codes = encode_classification_target(y)
+        y = self.classes_[y_codes]
         n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(
-                f"y has a single class {self.classes_[0]!r}; a classifier needs "
-                "at least 2 classes."
-            )
-        y_codes = encoder.transform(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
 
@@ -151,8 +140,9 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
         else:
             self.estimator_.fit(X_fit, y_fit, sample_weight=weight_fit)
 
+        y_fit_codes = np.searchsorted(self.classes_, np.asarray(y_fit))
         self.resampled_prior_ = _effective_prior(
-            self.estimator_, encoder.transform(np.asarray(y_fit)), n_classes, weight_fit
+            self.estimator_, y_fit_codes, n_classes, weight_fit
         )
         return self
 
@@ -231,7 +221,8 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     @available_if(lambda self: hasattr(self.estimator, "predict_log_proba"))
     def predict_log_proba(self, X):
@@ -252,5 +243,5 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags

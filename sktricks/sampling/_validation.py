@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
 
 
 def convert_nullable_target(y):
@@ -44,3 +47,24 @@ def convert_nullable_target(y):
             "those rows or fill them before fitting."
         )
     return y.astype(numpy_dtype)
+
+
+def encode_classification_target(y) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a classification target and return ``(classes, codes)``.
+
+    Accepts pandas nullable dtypes and column vectors (with scikit-learn's
+    ``DataConversionWarning``) and requires at least 2 classes.
+    """
+    if y is None:
+        raise ValueError(
+            "This classifier requires y to be passed, but the target y is None."
+        )
+    y = column_or_1d(np.asarray(convert_nullable_target(y)), warn=True)
+    check_classification_targets(y)
+    encoder = LabelEncoder().fit(y)
+    if len(encoder.classes_) < 2:
+        raise ValueError(
+            f"y has 1 class ({encoder.classes_[0]!r}); a classifier needs at "
+            "least 2 classes."
+        )
+    return encoder.classes_, encoder.transform(y)
