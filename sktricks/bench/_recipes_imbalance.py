@@ -88,6 +88,11 @@ class FoldSafeSMOTE(BaseOverSampler):
             return X, y
         smallest = min(grown, key=lambda label: counts[label])
         n_smallest = counts[smallest]
+        # sampling_strategy_ holds rows to add; the inner samplers take a dict
+        # of class counts to reach.
+        targets = {
+            label: counts[label] + n_new for label, n_new in self.sampling_strategy_.items()
+        }
 
         if n_smallest < 2:
             warnings.warn(
@@ -99,7 +104,7 @@ class FoldSafeSMOTE(BaseOverSampler):
             )
             self.k_neighbors_ = 0
             self.sampler_ = RandomOverSampler(
-                sampling_strategy=self.sampling_strategy_,
+                sampling_strategy=targets,
                 random_state=self.random_state,
             )
             return self.sampler_.fit_resample(X, y)
@@ -114,7 +119,7 @@ class FoldSafeSMOTE(BaseOverSampler):
                 stacklevel=2,
             )
         self.sampler_ = SMOTE(
-            sampling_strategy=self.sampling_strategy_,
+            sampling_strategy=targets,
             k_neighbors=self.k_neighbors_,
             random_state=self.random_state,
         )
