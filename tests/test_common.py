@@ -16,6 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktricks.utils import all_estimators
 
+
 # Constructor arguments for estimators that cannot be built with defaults,
 # keyed by class name: a callable returning the keyword arguments.
 def _focal_args():
@@ -58,8 +59,7 @@ _REGRESSION_TARGET = (
     "'Unknown label type' error is raised"
 )
 _COPIES_ANY_TARGET = (
-    "copies every row whatever the classes, so a single-class target is "
-    "valid input"
+    "copies every row whatever the classes, so a single-class target is valid input"
 )
 _EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "MixupSampler": {"check_target_type": _REGRESSION_TARGET},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections import Counter
-from typing import Any
+from typing import Any, ClassVar
 
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.over_sampling.base import BaseOverSampler
@@ -69,7 +69,7 @@ class FoldSafeSMOTE(BaseOverSampler):
         The fitted sampler.
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **BaseOverSampler._parameter_constraints,
         "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -88,10 +88,11 @@ class FoldSafeSMOTE(BaseOverSampler):
             return X, y
         smallest = min(grown, key=lambda label: counts[label])
         n_smallest = counts[smallest]
-        # sampling_strategy_ holds rows to add; the inner samplers take a dict
+        # sampling_strategy_ contains rows to add, but the inner samplers take a dict
         # of class counts to reach.
         targets = {
-            label: counts[label] + n_new for label, n_new in self.sampling_strategy_.items()
+            label: counts[label] + n_new
+            for label, n_new in self.sampling_strategy_.items()
         }
 
         if n_smallest < 2:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sktricks.losses._focal_math import focal_loss, focal_loss_grad_hess
+from sktricks.losses._focal_math import boosting_grad_hess, focal_loss
 from sktricks.sampling._validation import encode_classification_target
 
 __all__ = [
@@ -26,9 +26,8 @@ __all__ = [
     "make_xgboost_focal_objective",
 ]
 
-# Both libraries bound the Hessian away from zero in their own objectives
-# (XGBoost: 1e-16). Negative curvature of the focal loss is clipped to the
-# same floor so that a Newton step never points uphill.
+# A tiny positive floor, so that a row of weight 0 never gives a Hessian of
+# exactly 0.
 _HESS_FLOOR = 1e-16
 
 
@@ -52,8 +51,9 @@ def _softmax_hessian_factor(library: str, n_classes: int) -> float:
 
     The diagonal Hessian underestimates the step of a softmax objective, so
     LightGBM (``MulticlassSoftmax``) scales it by ``K / (K - 1)`` and XGBoost
-    (``multi:softprob``) by 2. Using the same factor makes ``gamma=0``
-    reproduce each library's built-in trees.
+    (``multi:softprob``) by 2, in LightGBM 4 and XGBoost 3. Using the same
+    factor makes ``gamma=0`` reproduce each library's built-in trees, which
+    the tests check.
     """
     if n_classes <= 2:
         return 1.0
@@ -85,10 +85,15 @@ class _LightGBMObjective:
         self.factor = _softmax_hessian_factor("lightgbm", n_classes)
 
     def __call__(self, y_true, y_pred, weight):
-        grad, hess = focal_loss_grad_hess(
-            y_true, y_pred, gamma=self.gamma, alpha=self.alpha, sample_weight=weight
+        grad, hess = boosting_grad_hess(
+            y_true,
+            y_pred,
+            gamma=self.gamma,
+            alpha=self.alpha,
+            sample_weight=weight,
+            factor=self.factor,
         )
-        return grad, np.maximum(hess * self.factor, _HESS_FLOOR)
+        return grad, np.maximum(hess, _HESS_FLOOR)
 
 
 class _XGBoostObjective:
@@ -100,14 +105,15 @@ class _XGBoostObjective:
         self.factor = _softmax_hessian_factor("xgboost", n_classes)
 
     def __call__(self, y_true, y_pred, *, sample_weight=None):
-        grad, hess = focal_loss_grad_hess(
+        grad, hess = boosting_grad_hess(
             y_true,
             y_pred,
             gamma=self.gamma,
             alpha=self.alpha,
             sample_weight=sample_weight,
+            factor=self.factor,
         )
-        return grad, np.maximum(hess * self.factor, _HESS_FLOOR)
+        return grad, np.maximum(hess, _HESS_FLOOR)
 
 
 def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
@@ -150,15 +156,15 @@ def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
     def objective(preds, train_data):
         preds = np.asarray(preds)
         n_classes = 2 if preds.ndim == 1 else preds.shape[1]
-        factor = _softmax_hessian_factor("lightgbm", n_classes)
-        grad, hess = focal_loss_grad_hess(
+        grad, hess = boosting_grad_hess(
             train_data.get_label(),
             preds,
             gamma=gamma,
             alpha=alpha,
             sample_weight=train_data.get_weight(),
+            factor=_softmax_hessian_factor("lightgbm", n_classes),
         )
-        return grad, np.maximum(hess * factor, _HESS_FLOOR)
+        return grad, np.maximum(hess, _HESS_FLOOR)
 
     return objective
 
@@ -210,7 +216,7 @@ def make_xgboost_focal_objective(gamma: float = 2.0, alpha: Any = None):
     The returned function takes ``(predt, dtrain)`` and returns the gradient
     and Hessian in the shape of ``predt``: ``(n_samples,)`` for binary and
     ``(n_samples, n_classes)`` for multiclass targets (set ``num_class``).
-    ``predt`` holds raw margins; pass ``output_margin=True`` to ``predict``
+    ``predt`` contains raw margins; pass ``output_margin=True`` to ``predict``
     and apply the sigmoid or softmax yourself.
 
     Parameters
@@ -242,15 +248,15 @@ def make_xgboost_focal_objective(gamma: float = 2.0, alpha: Any = None):
         predt = np.asarray(predt)
         n_classes = 2 if predt.ndim == 1 else predt.shape[1]
         weight = dtrain.get_weight()
-        grad, hess = focal_loss_grad_hess(
+        grad, hess = boosting_grad_hess(
             dtrain.get_label(),
             predt,
             gamma=gamma,
             alpha=alpha,
             sample_weight=weight if weight.size else None,
+            factor=_softmax_hessian_factor("xgboost", n_classes),
         )
-        factor = _softmax_hessian_factor("xgboost", n_classes)
-        return grad, np.maximum(hess * factor, _HESS_FLOOR)
+        return grad, np.maximum(hess, _HESS_FLOOR)
 
     return objective
 
@@ -306,8 +312,10 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
     wrapper sets the objective with analytic gradient and Hessian, starts
     boosting from the class-prior margin (LightGBM and XGBoost skip their
     own starting score for custom objectives), and turns the raw margins the
-    boosters then return into probabilities. With ``gamma=0`` and
-    ``alpha=None`` it reproduces the built-in log loss.
+    boosters then return into probabilities. Where the exact focal Hessian
+    is negative or small (badly misclassified rows) it is raised to the
+    focal-weighted log-loss Hessian, so Newton steps stay bounded. With
+    ``gamma=0`` and ``alpha=None`` it reproduces the built-in log loss.
 
     Parameters
     ----------
@@ -345,7 +353,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
     (2, 2)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "gamma": [Interval(numbers.Real, 0, None, closed="left")],
         "alpha": [None, Interval(numbers.Real, 0, 1, closed="neither"), "array-like"],
@@ -388,7 +396,9 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
                 )
 
         self.init_score_ = _prior_margin(y_codes, n_classes, sample_weight, library)
-        objective_cls = _LightGBMObjective if library == "lightgbm" else _XGBoostObjective
+        objective_cls = (
+            _LightGBMObjective if library == "lightgbm" else _XGBoostObjective
+        )
         objective = objective_cls(self.gamma, self.alpha, n_classes)
         self.estimator_ = clone(self.estimator).set_params(objective=objective)
 
@@ -396,7 +406,9 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         if library == "lightgbm":
             self._fit_lightgbm(X, y_codes, sample_weight, init)
         else:
-            self.estimator_.fit(X, y_codes, sample_weight=sample_weight, base_margin=init)
+            self.estimator_.fit(
+                X, y_codes, sample_weight=sample_weight, base_margin=init
+            )
         return self
 
     def _fit_lightgbm(self, X, y_codes, sample_weight, init) -> None:
@@ -407,9 +419,9 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
                 X, y_codes, sample_weight=sample_weight, init_score=init
             )
         except LightGBMError as exc:
-            # With the built-in objective LightGBM falls back to a constant
-            # model when binning leaves no usable feature; with a custom
-            # objective it aborts with this internal check instead.
+            # When binning leaves no usable feature, LightGBM's built-in
+            # objectives fall back to a constant model. A custom objective
+            # fails this internal check instead.
             if "num_features" not in str(exc):
                 raise
             raise ValueError(
@@ -500,4 +512,3 @@ def _check_features(estimator, X, *, reset):
     return validate_data(
         estimator, X, reset=reset, ensure_all_finite="allow-nan", dtype=None
     )
-

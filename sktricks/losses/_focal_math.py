@@ -213,3 +213,29 @@ def _multiclass_grad_hess(y_codes, raw_score, gamma):
     grad = d1_times_q[:, None] * diff
     hess = curvature_term - (d1 * q)[:, None] * proba * (1.0 - proba)
     return grad, hess
+
+
+def boosting_grad_hess(y_true, raw_score, *, gamma, alpha, sample_weight, factor):
+    """Return the gradient and a positive Hessian for a boosting objective.
+
+    The exact focal Hessian turns negative on badly misclassified rows when
+    ``gamma > 0``; a leaf whose Hessian sum is near zero or negative then
+    gets a huge or uphill Newton step. Each Hessian entry is therefore
+    raised to at least the log-loss Hessian weighted by the row's focal
+    factor, ``alpha_y * (1 - q) ** gamma * p_k * (1 - p_k)``, which is
+    positive and equals the exact Hessian when ``gamma=0``. ``factor``
+    scales the Hessian as the library's own softmax objective does.
+    """
+    y_codes, raw_score, n_classes = _check_inputs(y_true, raw_score)
+    grad, hess = focal_loss_grad_hess(
+        y_codes, raw_score, gamma=gamma, alpha=alpha, sample_weight=sample_weight
+    )
+    q, _, proba = _true_class_probability(y_codes, raw_score)
+    weight = _class_weights(alpha, y_codes, n_classes) * (1.0 - q) ** gamma
+    if sample_weight is not None:
+        weight = weight * np.asarray(sample_weight, dtype=float)
+    if proba is None:
+        bound = weight * q * (1.0 - q)
+    else:
+        bound = weight[:, None] * proba * (1.0 - proba)
+    return grad, np.maximum(hess, bound) * factor

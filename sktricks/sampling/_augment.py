@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from collections import OrderedDict
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -63,8 +65,8 @@ class MixupSampler(BaseAugmentSampler, BaseOverSampler):
     imbalanced-learn. For a continuous target the two rows are drawn from
     the whole data and the target is mixed with the same ``lam``.
     Non-numeric columns (``category``, strings, booleans) take the value of
-    the row with the larger weight; integer columns are rounded; a missing
-    value in either row gives a missing value. Unlike SMOTE it needs no
+    the row with the larger weight. Integer columns are rounded, and a
+    missing value in either row gives a missing value. Unlike SMOTE it needs no
     neighbour search, keeps pandas dtypes and accepts a class with a single
     row (which it can only copy, with a warning).
 
@@ -101,7 +103,7 @@ class MixupSampler(BaseAugmentSampler, BaseOverSampler):
     array([8, 8])
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "alpha": [Interval(numbers.Real, 0, None, closed="neither")],
         "sampling_strategy": [
             Interval(numbers.Real, 0, 1, closed="right"),
@@ -132,7 +134,7 @@ class MixupSampler(BaseAugmentSampler, BaseOverSampler):
                 f"sampling_strategy={self.sampling_strategy!r} is not supported "
                 "for a continuous target; use 'auto' or a float in (0, 1]."
             )
-        self.sampling_strategy_ = {}
+        self.sampling_strategy_ = OrderedDict()
 
     def _fit_resample(self, X, y, *, is_regression=False):
         rng = check_random_state(self.random_state)
@@ -220,7 +222,7 @@ class SwapNoiseSampler(BaseAugmentSampler):
     ((8, 2), 'category')
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "swap_prob": [Interval(numbers.Real, 0, 1, closed="both")],
         "n_copies": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -288,12 +290,13 @@ class GaussianNoiseSampler(BaseAugmentSampler):
     >>> import numpy as np
     >>> from sktricks.sampling import GaussianNoiseSampler
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
-    >>> X_res, y_res = GaussianNoiseSampler(random_state=0).fit_resample(X, [0, 0, 1, 1])
+    >>> sampler = GaussianNoiseSampler(random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, [0, 0, 1, 1])
     >>> X_res.shape, list(y_res)
     ((8, 1), [0, 0, 1, 1, 0, 0, 1, 1])
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "scale": [Interval(numbers.Real, 0, None, closed="left")],
         "n_copies": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],

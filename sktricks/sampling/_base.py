@@ -108,8 +108,7 @@ class BaseAugmentSampler(BaseSampler):
             validate_data(self, X, skip_check_array=True, reset=True)
             if X.shape[0] == 0 or X.shape[1] == 0:
                 raise ValueError(
-                    f"X has shape {X.shape}; at least 1 row and 1 column are "
-                    "required."
+                    f"X has shape {X.shape}; at least 1 row and 1 column are required."
                 )
             frame, x_dtype = X, None
         else:

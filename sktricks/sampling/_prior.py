@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils import get_tags
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -87,7 +89,7 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
     ([0.5, 0.5], [0.89, 0.11])
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "sampler": [None, HasMethods(["fit_resample"])],
         "prior": [StrOptions({"train"}), "array-like"],
@@ -150,17 +152,17 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
         if hasattr(X, "iloc"):
             validate_data(self, X, skip_check_array=True, reset=reset)
             return X
-        return validate_data(
-            self, X, reset=reset, ensure_all_finite=False, dtype=None
-        )
+        return validate_data(self, X, reset=reset, ensure_all_finite=False, dtype=None)
 
     def _target_prior(self, y_codes, n_classes, sample_weight) -> np.ndarray:
         if isinstance(self.prior, str):
             counts = np.bincount(y_codes, weights=sample_weight, minlength=n_classes)
             return counts / counts.sum()
         prior = np.asarray(self.prior, dtype=float)
-        if prior.shape != (n_classes,) or np.any(prior <= 0) or not np.all(
-            np.isfinite(prior)
+        if (
+            prior.shape != (n_classes,)
+            or np.any(prior <= 0)
+            or not np.all(np.isfinite(prior))
         ):
             raise ValueError(
                 f"prior={self.prior!r} must hold {n_classes} positive "

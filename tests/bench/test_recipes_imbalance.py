@@ -46,6 +46,7 @@ def test_fold_safe_smote_single_row_falls_back_to_copies():
         X_res, y_res = FoldSafeSMOTE(random_state=0).fit_resample(X, y)
     X_ref, y_ref = RandomOverSampler(random_state=0).fit_resample(X, y)
     np.testing.assert_array_equal(X_res, X_ref)
+    np.testing.assert_array_equal(y_res, y_ref)
     assert Counter(y_res) == {0: 10, 1: 10}
 
 
@@ -87,7 +88,5 @@ def test_imbalance_recipe_survives_tiny_class_folds(recipe):
 
 def _shrink(estimator):
     # Fewer rounds keep the test fast; the recipe's structure is unchanged.
-    params = {
-        key: 20 for key in estimator.get_params() if key.endswith("n_estimators")
-    }
+    params = {key: 20 for key in estimator.get_params() if key.endswith("n_estimators")}
     return estimator.set_params(**params)

@@ -101,7 +101,7 @@ def test_focal_loss_alpha_errors():
         focal_loss([0, 1, 2], np.zeros((3, 3)), alpha=0.5)
     with pytest.raises(ValueError, match="alpha has 2 values but the target has 3"):
         focal_loss([0, 1, 2], np.zeros((3, 3)), alpha=[0.5, 0.5])
-    with pytest.raises(ValueError, match="outside 0 .. 2"):
+    with pytest.raises(ValueError, match=r"outside 0 \.\. 2"):
         focal_loss([0, 1, 5], np.zeros((3, 3)))
 
 
@@ -324,3 +324,19 @@ def test_native_metrics_equal_log_loss_at_gamma_zero():
 
     name, value = make_xgboost_focal_metric(0.0)(margin, xgb.DMatrix(X, label=y))
     assert value == pytest.approx(expected, rel=1e-6)
+
+
+def test_boosting_hessian_stays_positive_on_misclassified_rows():
+    # Confidently wrong rows make the exact focal Hessian negative; the
+    # objectives raise it to alpha_y * (1 - q)**gamma * q * (1 - q).
+    y = np.array([1, 1, 0, 0])
+    margin = np.array([-6.0, 0.5, 6.0, -2.0])
+    _, exact = focal_loss_grad_hess(y, margin, gamma=2.0)
+    assert exact[0] < 0
+
+    q = expit(np.where(y == 1, margin, -margin))
+    bound = (1 - q) ** 2 * q * (1 - q)
+    data = lgb.Dataset(np.zeros((4, 1)), y.astype(float)).construct()
+    _, hess = make_lightgbm_focal_objective(gamma=2.0)(margin, data)
+    np.testing.assert_allclose(hess, np.maximum(exact, bound), rtol=1e-12)
+    assert (hess > 0).all()

@@ -67,9 +67,9 @@ def test_prior_correction_of_prior_model_is_training_prior():
 
 def test_prior_correction_for_balanced_class_weight():
     X, y = _imbalanced(n=800)
-    model = PriorCorrectedClassifier(
-        LogisticRegression(class_weight="balanced")
-    ).fit(X, y)
+    model = PriorCorrectedClassifier(LogisticRegression(class_weight="balanced")).fit(
+        X, y
+    )
     np.testing.assert_allclose(model.resampled_prior_, [0.5, 0.5])
     inner = model.estimator_.predict_proba(X)
     expected = inner * (np.bincount(y) / len(y)) / 0.5
