@@ -45,6 +45,11 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
     ``predict_proba``; ``predict`` returns the most probable class under
     the corrected probabilities. imbalanced-learn has no such step.
 
+    The correction is exact only when the classifier is calibrated on the
+    resampled data. A model that memorises duplicated rows (boosted trees
+    after random over-sampling) is not, and the correction can then raise
+    the log loss instead of lowering it.
+
     Parameters
     ----------
     estimator : classifier
@@ -86,7 +91,7 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
     ...     LogisticRegression(), sampler=RandomOverSampler(random_state=0)
     ... ).fit(X, y)
     >>> model.resampled_prior_.round(2).tolist(), model.prior_.round(2).tolist()
-    ([0.5, 0.5], [0.89, 0.11])
+    ([0.5, 0.5], [0.9, 0.1])
     """
 
     _parameter_constraints: ClassVar[dict] = {
