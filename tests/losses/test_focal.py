@@ -1,0 +1,342 @@
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+import xgboost as xgb
+from lightgbm import LGBMClassifier
+from scipy.special import expit
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from xgboost import XGBClassifier
+
+from sktricks.losses import (
+    FocalLossClassifier,
+    focal_loss,
+    focal_loss_grad_hess,
+    make_lightgbm_focal_metric,
+    make_lightgbm_focal_objective,
+    make_xgboost_focal_metric,
+    make_xgboost_focal_objective,
+)
+
+
+def _brute_force_loss(y, margin, gamma, alpha_weights):
+    """Per-row focal loss written out from the definition, one row at a time."""
+    losses = []
+    for label, row in zip(y, np.atleast_1d(margin), strict=True):
+        if np.ndim(row) == 0:
+            proba = np.array([1.0 / (1.0 + np.exp(row)), 1.0 / (1.0 + np.exp(-row))])
+        else:
+            exp = np.exp(row - row.max())
+            proba = exp / exp.sum()
+        q = proba[label]
+        losses.append(-alpha_weights[label] * (1.0 - q) ** gamma * np.log(q))
+    return np.array(losses)
+
+
+def _finite_differences(y, margin, gamma, alpha_weights, alpha):
+    """Central differences: gradient of the brute-force loss, Hessian of our grad."""
+    step = 1e-5
+    grad = np.zeros_like(margin)
+    hess = np.zeros_like(margin)
+    columns = [None] if margin.ndim == 1 else range(margin.shape[1])
+    for k in columns:
+        shift = np.zeros_like(margin)
+        if k is None:
+            shift[:] = step
+        else:
+            shift[:, k] = step
+        up = _brute_force_loss(y, margin + shift, gamma, alpha_weights)
+        down = _brute_force_loss(y, margin - shift, gamma, alpha_weights)
+        grad_up, _ = focal_loss_grad_hess(y, margin + shift, gamma=gamma, alpha=alpha)
+        grad_down, _ = focal_loss_grad_hess(y, margin - shift, gamma=gamma, alpha=alpha)
+        if k is None:
+            grad = (up - down) / (2 * step)
+            hess = (grad_up - grad_down) / (2 * step)
+        else:
+            grad[:, k] = (up - down) / (2 * step)
+            hess[:, k] = (grad_up[:, k] - grad_down[:, k]) / (2 * step)
+    return grad, hess
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 1.0, 2.0, 3.5])
+@pytest.mark.parametrize(
+    "n_classes, alpha", [(2, None), (2, 0.25), (4, None), (4, [0.1, 0.2, 0.3, 0.4])]
+)
+def test_focal_grad_hess_match_finite_differences(gamma, n_classes, alpha):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, n_classes, size=60)
+    shape = (60,) if n_classes == 2 else (60, n_classes)
+    margin = rng.normal(0.0, 2.0, size=shape)
+    if alpha is None:
+        alpha_weights = np.ones(n_classes)
+    elif np.ndim(alpha) == 0:
+        alpha_weights = np.array([1 - alpha, alpha])
+    else:
+        alpha_weights = np.asarray(alpha)
+
+    grad, hess = focal_loss_grad_hess(y, margin, gamma=gamma, alpha=alpha)
+    grad_fd, hess_fd = _finite_differences(y, margin, gamma, alpha_weights, alpha)
+
+    np.testing.assert_allclose(grad, grad_fd, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(hess, hess_fd, rtol=1e-5, atol=1e-9)
+
+
+def test_focal_loss_gamma_zero_is_log_loss():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, size=50)
+    margin = rng.normal(size=(50, 3))
+    proba = np.exp(margin) / np.exp(margin).sum(axis=1, keepdims=True)
+    assert focal_loss(y, margin, gamma=0.0) == pytest.approx(log_loss(y, proba))
+
+    y_bin = rng.integers(0, 2, size=50)
+    assert focal_loss(y_bin, margin[:, 0], gamma=0.0) == pytest.approx(
+        log_loss(y_bin, expit(margin[:, 0]))
+    )
+
+
+def test_focal_loss_alpha_errors():
+    with pytest.raises(ValueError, match="only defined for binary targets"):
+        focal_loss([0, 1, 2], np.zeros((3, 3)), alpha=0.5)
+    with pytest.raises(ValueError, match="alpha has 2 values but the target has 3"):
+        focal_loss([0, 1, 2], np.zeros((3, 3)), alpha=[0.5, 0.5])
+    with pytest.raises(ValueError, match=r"outside 0 \.\. 2"):
+        focal_loss([0, 1, 5], np.zeros((3, 3)))
+
+
+def _data(n_classes, seed=0):
+    weights = [0.7] if n_classes == 2 else [0.6, 0.3, 0.1]
+    return make_classification(
+        400,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
+        weights=weights,
+        random_state=seed,
+    )
+
+
+def _tree_splits(model):
+    """The split features and thresholds of every tree, leaf values left out."""
+    if isinstance(model, LGBMClassifier):
+        trees = model.booster_.trees_to_dataframe()
+        return trees[["tree_index", "node_depth", "split_feature", "threshold"]]
+    trees = model.get_booster().trees_to_dataframe()
+    return trees[["Tree", "Node", "Feature", "Split"]]
+
+
+def _booster(library, **params):
+    params = {"n_estimators": 30, "n_jobs": 1, **params}
+    if library == "lightgbm":
+        return LGBMClassifier(verbose=-1, **params)
+    return XGBClassifier(**params)
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_focal_gamma_zero_reproduces_builtin_log_loss(library, n_classes):
+    X, y = _data(n_classes)
+    builtin = _booster(library).fit(X, y)
+    focal = FocalLossClassifier(_booster(library), gamma=0.0).fit(X, y)
+
+    np.testing.assert_allclose(
+        focal.predict_proba(X), builtin.predict_proba(X), rtol=0, atol=1e-6
+    )
+    pd.testing.assert_frame_equal(
+        _tree_splits(focal.estimator_).reset_index(drop=True),
+        _tree_splits(builtin).reset_index(drop=True),
+    )
+    np.testing.assert_array_equal(focal.predict(X), builtin.predict(X))
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_focal_gamma_zero_with_sample_weight_matches_builtin(library):
+    X, y = _data(3, seed=3)
+    weight = np.random.default_rng(0).uniform(0.2, 3.0, size=len(y))
+    builtin = _booster(library).fit(X, y, sample_weight=weight)
+    focal = FocalLossClassifier(_booster(library), gamma=0.0).fit(
+        X, y, sample_weight=weight
+    )
+    np.testing.assert_allclose(
+        focal.predict_proba(X), builtin.predict_proba(X), rtol=0, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_focal_predict_proba_is_margin_plus_init_score(library):
+    # The boosters return raw margins for a custom objective and leave out the
+    # starting score; the probabilities must be computed from their sum.
+    X, y = _data(2)
+    focal = FocalLossClassifier(_booster(library), gamma=2.0).fit(X, y)
+    if library == "lightgbm":
+        raw = focal.estimator_.predict(X, raw_score=True)
+    else:
+        base = np.full(len(y), focal.init_score_[0])
+        raw = focal.estimator_.predict(X, output_margin=True, base_margin=base) - base
+    expected = expit(raw + focal.init_score_[0])
+    np.testing.assert_allclose(focal.predict_proba(X)[:, 1], expected, rtol=1e-12)
+    prior = y.mean()
+    assert focal.init_score_[0] == pytest.approx(np.log(prior / (1 - prior)))
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_focal_first_tree_is_newton_step_on_focal_loss(library):
+    # One stump, no L2 penalty: each leaf must hold
+    # -learning_rate * sum(grad) / sum(hess), with grad and hess of the focal
+    # loss at the prior margin taken by finite differences of the definition.
+    X, y = _data(2, seed=5)
+    params = {"n_estimators": 1, "learning_rate": 0.3, "reg_lambda": 0.0}
+    if library == "lightgbm":
+        params.update(num_leaves=2, min_child_samples=1)
+    else:
+        params.update(max_depth=1, min_child_weight=0.0)
+    focal = FocalLossClassifier(_booster(library, **params), gamma=2.0).fit(X, y)
+
+    margin = np.full(len(y), focal.init_score_[0])
+    grad, hess = _finite_differences(y, margin, 2.0, np.ones(2), None)
+    if library == "lightgbm":
+        leaves = focal.estimator_.predict(X, pred_leaf=True).ravel()
+        raw = focal.estimator_.predict(X, raw_score=True)
+    else:
+        booster = focal.estimator_.get_booster()
+        leaves = booster.predict(xgb.DMatrix(X), pred_leaf=True).ravel()
+        raw = focal.decision_function(X) - focal.init_score_[0]
+    for leaf in np.unique(leaves):
+        rows = leaves == leaf
+        expected = -0.3 * grad[rows].sum() / hess[rows].sum()
+        np.testing.assert_allclose(raw[rows], expected, rtol=1e-4)
+
+
+def test_focal_classifier_pandas_categories_and_string_labels():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "colour": pd.Categorical(rng.choice(["red", "green", "blue"], 300)),
+            "x": rng.normal(size=300),
+        }
+    )
+    y = np.where((X["colour"] == "red") & (X["x"] > 0), "yes", "no")
+    for booster in (
+        LGBMClassifier(n_estimators=20, verbose=-1, n_jobs=1),
+        XGBClassifier(n_estimators=20, enable_categorical=True, n_jobs=1),
+    ):
+        model = FocalLossClassifier(booster, gamma=1.0).fit(X, y)
+        assert list(model.classes_) == ["no", "yes"]
+        assert (model.predict(X) == y).mean() > 0.9
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "boolean"])
+def test_focal_classifier_nullable_target_matches_numpy(dtype):
+    X, y = _data(2)
+    numpy_y = y.astype(bool) if dtype == "boolean" else y
+    expected = FocalLossClassifier(_booster("lightgbm")).fit(X, numpy_y)
+    model = FocalLossClassifier(_booster("lightgbm")).fit(X, pd.Series(y, dtype=dtype))
+    np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+
+    with_missing = pd.Series(y, dtype=dtype)
+    with_missing.iloc[0] = pd.NA
+    with pytest.raises(ValueError, match="1 missing values"):
+        FocalLossClassifier(_booster("lightgbm")).fit(X, with_missing)
+
+
+def test_focal_classifier_rejects_other_estimators():
+    X, y = _data(2)
+    with pytest.raises(TypeError, match="got LogisticRegression"):
+        FocalLossClassifier(LogisticRegression()).fit(X, y)
+
+
+def test_focal_classifier_lightgbm_without_usable_feature():
+    X = np.arange(6, dtype=float).reshape(-1, 1)
+    with pytest.raises(ValueError, match="no feature it can split on"):
+        FocalLossClassifier(LGBMClassifier(verbose=-1)).fit(X, [0, 1, 0, 1, 0, 1])
+
+
+def test_lightgbm_native_objective_matches_builtin_binary():
+    X, y = _data(2)
+    prior = y.mean()
+    init = np.full(len(y), np.log(prior / (1 - prior)))
+    params = {"verbose": -1, "num_threads": 1, "seed": 0}
+
+    builtin = lgb.train(
+        {**params, "objective": "binary"}, lgb.Dataset(X, y), num_boost_round=20
+    )
+    custom = lgb.train(
+        {**params, "objective": make_lightgbm_focal_objective(gamma=0.0)},
+        lgb.Dataset(X, y, init_score=init),
+        num_boost_round=20,
+    )
+    custom_proba = expit(custom.predict(X, raw_score=True) + init)
+    np.testing.assert_allclose(custom_proba, builtin.predict(X), atol=1e-6)
+
+
+def test_lightgbm_native_objective_multiclass_layout():
+    # LightGBM 4 passes (n_samples, n_classes) margins and expects gradients in
+    # the same layout.
+    X, y = _data(3)
+    counts = np.bincount(y) / len(y)
+    init = np.tile(np.log(counts), (len(y), 1))
+    params = {"verbose": -1, "num_threads": 1, "num_class": 3}
+    builtin = lgb.train(
+        {**params, "objective": "multiclass"}, lgb.Dataset(X, y), num_boost_round=20
+    )
+    custom = lgb.train(
+        {**params, "objective": make_lightgbm_focal_objective(gamma=0.0)},
+        lgb.Dataset(X, y, init_score=init),
+        num_boost_round=20,
+    )
+    margin = custom.predict(X, raw_score=True) + init
+    proba = np.exp(margin) / np.exp(margin).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(proba, builtin.predict(X), atol=1e-6)
+
+
+def test_xgboost_native_objective_matches_builtin_multiclass():
+    X, y = _data(3)
+    log_prior = np.log(np.bincount(y) / len(y))
+    margin0 = np.tile(log_prior - log_prior.mean(), (len(y), 1))
+    params = {"nthread": 1, "num_class": 3}
+    builtin = xgb.train(
+        {**params, "objective": "multi:softprob"},
+        xgb.DMatrix(X, label=y),
+        num_boost_round=20,
+    )
+    dtrain = xgb.DMatrix(X, label=y, base_margin=margin0)
+    custom = xgb.train(
+        {**params, "objective": "multi:softprob"},
+        dtrain,
+        num_boost_round=20,
+        obj=make_xgboost_focal_objective(gamma=0.0),
+    )
+    margin = custom.predict(dtrain, output_margin=True)
+    proba = np.exp(margin) / np.exp(margin).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(proba, builtin.predict(xgb.DMatrix(X)), atol=1e-6)
+
+
+def test_native_metrics_equal_log_loss_at_gamma_zero():
+    X, y = _data(2)
+    margin = np.random.default_rng(0).normal(size=len(y))
+    expected = log_loss(y, expit(margin))
+
+    lgb_data = lgb.Dataset(X, y).construct()
+    name, value, higher_better = make_lightgbm_focal_metric(0.0)(margin, lgb_data)
+    assert (name, higher_better) == ("focal_loss", False)
+    assert value == pytest.approx(expected)
+
+    name, value = make_xgboost_focal_metric(0.0)(margin, xgb.DMatrix(X, label=y))
+    assert value == pytest.approx(expected, rel=1e-6)
+
+
+def test_boosting_hessian_stays_positive_on_misclassified_rows():
+    # Confidently wrong rows make the exact focal Hessian negative; the
+    # objectives raise it to alpha_y * (1 - q)**gamma * q * (1 - q).
+    y = np.array([1, 1, 0, 0])
+    margin = np.array([-6.0, 0.5, 6.0, -2.0])
+    _, exact = focal_loss_grad_hess(y, margin, gamma=2.0)
+    assert exact[0] < 0
+
+    q = expit(np.where(y == 1, margin, -margin))
+    bound = (1 - q) ** 2 * q * (1 - q)
+    data = lgb.Dataset(np.zeros((4, 1)), y.astype(float)).construct()
+    _, hess = make_lightgbm_focal_objective(gamma=2.0)(margin, data)
+    np.testing.assert_allclose(hess, np.maximum(exact, bound), rtol=1e-12)
+    assert (hess > 0).all()
