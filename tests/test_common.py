@@ -20,6 +20,17 @@ from sktricks.utils import all_estimators
 # keyed by class name: a callable returning the keyword arguments.
 _CONSTRUCTOR_ARGS: dict[str, object] = {}
 
+# Small, fast networks that still learn scikit-learn's toy problems.
+_TABULAR_NET_ARGS = {
+    "hidden_sizes": (16,),
+    "max_epochs": 30,
+    "lr": 0.02,
+    "batch_size": 32,
+    "random_state": 0,
+}
+_CONSTRUCTOR_ARGS["TabularNetClassifier"] = lambda: dict(_TABULAR_NET_ARGS)
+_CONSTRUCTOR_ARGS["TabularNetRegressor"] = lambda: dict(_TABULAR_NET_ARGS)
+
 # Checks an estimator is known to fail, keyed by class name, each mapped to
 # the reason; passed to scikit-learn as ``expected_failed_checks``.
 _EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}

@@ -1,0 +1,1 @@
+"""Feature selection with a concrete (Gumbel-softmax) selection layer."""
