@@ -22,8 +22,8 @@ except ImportError as exc:
     ) from exc
 
 from sktricks.torch._adversarial import FGM, PGD, FreeLB
-
-
+from sktricks.torch._concrete import ConcreteFeatureSelector
+from sktricks.torch._dae import DAEFeatures
 from sktricks.torch._ema import EMA
 from sktricks.torch._losses import FocalLoss, RDropLoss
 from sktricks.torch._sampler import BlockShuffleSampler

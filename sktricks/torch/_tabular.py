@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import Any
 
@@ -35,6 +33,7 @@ from sktricks.torch._training import (
     WarmupCallback,
     build_optimizer,
     optimizer_class,
+    torch_threads,
 )
 
 __all__ = ["TabularNetClassifier", "TabularNetRegressor"]
@@ -303,7 +302,7 @@ class _TabularNetBase(BaseEstimator):
 
         # A private generator state: the same seed gives the same weights,
         # batches and dropout masks, and the caller's torch state is kept.
-        with torch.random.fork_rng(devices=[]), _torch_threads(self.n_threads):
+        with torch.random.fork_rng(devices=[]), torch_threads(self.n_threads):
             torch.manual_seed(seed)
             net.fit(data, y)
         self.net_ = net
@@ -312,7 +311,7 @@ class _TabularNetBase(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         check_is_fitted(self, "net_")
         data = self._encode_X(X, reset=False)
-        with _torch_threads(self.n_threads):
+        with torch_threads(self.n_threads):
             output = self.net_.forward(data, training=False)
         return output.detach().cpu().double().numpy()
 
@@ -320,20 +319,6 @@ class _TabularNetBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.categorical = True
         return tags
-
-
-@contextmanager
-def _torch_threads(n_threads: int | None) -> Iterator[None]:
-    # torch's thread count is process-wide, so it is put back afterwards.
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _discard(*args, **kwargs) -> None:

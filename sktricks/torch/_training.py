@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytorch_optimizer
@@ -69,6 +70,21 @@ def row_projected(delta: torch.Tensor, epsilon: float) -> torch.Tensor:
     """Scale the rows of ``delta`` whose L2 norm exceeds ``epsilon`` down to it."""
     norm = torch.linalg.vector_norm(delta, dim=1, keepdim=True)
     return delta * torch.clamp(epsilon / (norm + _TINY), max=1.0)
+
+
+@contextmanager
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Set torch's intra-op thread count inside the block (``None`` keeps it)."""
+    # torch's thread count is process-wide, so it is put back afterwards.
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 class TabularModule(nn.Module):
