@@ -25,8 +25,8 @@ from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
-import skorch
 import sklearn
+import skorch
 import torch
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -161,26 +161,38 @@ def main() -> None:
     n_rounds, steps, n_seeds, epochs = (3, 5, 1, 3) if args.quick else (15, 20, 5, 30)
 
     print(_machine())
-    print(f"\n## Step time relative to plain training ({n_rounds} rounds x {steps} steps,")
+    print(
+        f"\n## Step time relative to plain training ({n_rounds} rounds x {steps} steps,"
+    )
     print("batch 256, MLP (128, 64), 20 numeric + 2 category columns, 1 thread)\n")
     print("| trick | time ratio (median) | target |")
     print("| --- | --- | --- |")
     for name, ratio in time_steps(n_rounds, steps).items():
         target = TIME_TARGETS.get(name)
-        verdict = "" if target is None else f"≤ {target}: {'met' if ratio <= target else 'MISSED'}"
+        verdict = (
+            ""
+            if target is None
+            else f"≤ {target}: {'met' if ratio <= target else 'MISSED'}"
+        )
         print(f"| {name} | {ratio:.2f}x | {verdict} |")
 
     if args.skip_quality:
         return
     results = quality(n_seeds, epochs)
     print(f"\n## Test ROC AUC, mean ± std over {n_seeds} seeds ({epochs} epochs)\n")
-    summary = results.groupby(["trick", "dataset"], sort=False)["auc"].agg(["mean", "std"])
-    table = summary.apply(lambda r: f"{r['mean']:.4f} ± {r['std']:.4f}", axis=1).unstack()
+    summary = results.groupby(["trick", "dataset"], sort=False)["auc"].agg(
+        ["mean", "std"]
+    )
+    table = summary.apply(
+        lambda r: f"{r['mean']:.4f} ± {r['std']:.4f}", axis=1
+    ).unstack()
     plain = results[results.trick == "plain"].set_index(["dataset", "seed"])["auc"]
     delta = results.set_index(["dataset", "seed"])
-    delta = (delta["auc"] - plain.reindex(delta.index).to_numpy()).groupby(
-        delta["trick"].to_numpy()
-    ).mean()
+    delta = (
+        (delta["auc"] - plain.reindex(delta.index).to_numpy())
+        .groupby(delta["trick"].to_numpy())
+        .mean()
+    )
     table["mean Δ vs plain"] = delta.reindex(table.index).map(lambda v: f"{v:+.4f}")
     print(table.to_markdown())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -137,7 +137,7 @@ class ConcreteFeatureSelector(SelectorMixin, BaseEstimator):
     [1, 4]
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_features": [Interval(Integral, 1, None, closed="left")],
         "hidden_sizes": ["array-like"],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -204,7 +204,9 @@ class ConcreteFeatureSelector(SelectorMixin, BaseEstimator):
         inputs = standardised(X, mean, scale)
         targets, criterion, n_outputs = self._targets(inputs, y)
 
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
         with torch.random.fork_rng(devices=[]), torch_threads(self.n_threads):
             torch.manual_seed(seed)
             generator = torch.Generator().manual_seed(seed)
@@ -224,7 +226,11 @@ class ConcreteFeatureSelector(SelectorMixin, BaseEstimator):
         if type_of_target(y) in ("binary", "multiclass"):
             codes = LabelEncoder().fit_transform(y)
             n_classes = int(codes.max()) + 1
-            return torch.as_tensor(codes, dtype=torch.long), nn.CrossEntropyLoss(), n_classes
+            return (
+                torch.as_tensor(codes, dtype=torch.long),
+                nn.CrossEntropyLoss(),
+                n_classes,
+            )
         y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         mean, scale = column_scale(y)
         return standardised(y, mean, scale), nn.MSELoss(), y.shape[1]

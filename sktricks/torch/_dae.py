@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -125,7 +125,7 @@ class DAEFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     ['daefeatures0', 'daefeatures1']
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "hidden_sizes": ["array-like"],
         "swap_prob": [Interval(Real, 0, 1, closed="both")],
         "mask_ratio": [Interval(Real, 0, 1, closed="left")],
@@ -183,7 +183,9 @@ class DAEFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.mean_, self.scale_ = column_scale(X)
         inputs = standardised(X, self.mean_, self.scale_)
 
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
         with torch.random.fork_rng(devices=[]), torch_threads(self.n_threads):
             torch.manual_seed(seed)
             generator = torch.Generator().manual_seed(seed)
@@ -201,7 +203,9 @@ class DAEFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             epoch_loss = 0.0
             for start in range(0, n_rows, self.batch_size):
                 clean = inputs[order[start : start + self.batch_size]]
-                noisy = corrupt(clean, inputs, self.swap_prob, self.mask_ratio, generator)
+                noisy = corrupt(
+                    clean, inputs, self.swap_prob, self.mask_ratio, generator
+                )
                 loss = nn.functional.mse_loss(self.autoencoder_(noisy), clean)
                 optimizer.zero_grad()
                 loss.backward()

@@ -10,9 +10,9 @@ __all__ = ["EMA"]
 
 
 class _FloatEMAUpdate:
-    # torch's EMA function (2.2 to 2.13) also "averages" integer buffers
-    # and writes the truncated float back, so ``num_batches_tracked`` drifts
-    # away from the model's count. Integer buffers are copied instead.
+    # torch 2.13's get_ema_multi_avg_fn also averages integer buffers and
+    # writes the truncated float back, so ``num_batches_tracked`` drifts away
+    # from the model's count. Integer buffers are copied instead.
     def __init__(self, decay: float) -> None:
         self.decay = decay
         self._float_update = get_ema_multi_avg_fn(decay)
@@ -20,12 +20,12 @@ class _FloatEMAUpdate:
     @torch.no_grad()
     def __call__(
         self,
-        averaged: list[torch.Tensor],
-        current: list[torch.Tensor],
-        n_averaged: torch.Tensor,
+        averaged: list[torch.Tensor] | tuple[torch.Tensor, ...],
+        current: list[torch.Tensor] | tuple[torch.Tensor, ...],
+        n_averaged: torch.Tensor | int,
     ) -> None:
         # AveragedModel groups the tensors by device and dtype, so one call
-        # holds either only floating or only integer tensors.
+        # contains either only floating or only integer tensors.
         if torch.is_floating_point(averaged[0]):
             self._float_update(averaged, current, n_averaged)
         else:
@@ -69,7 +69,5 @@ class EMA(AveragedModel):
     def __init__(self, model: nn.Module, decay: float = 0.999) -> None:
         if not 0.0 <= decay <= 1.0:
             raise ValueError(f"decay={decay!r} is invalid; use a value in [0, 1].")
-        super().__init__(
-            model, multi_avg_fn=_FloatEMAUpdate(decay), use_buffers=True
-        )
+        super().__init__(model, multi_avg_fn=_FloatEMAUpdate(decay), use_buffers=True)
         self.decay = decay

@@ -53,7 +53,7 @@ class FocalLoss(nn.Module):
 
 
 class RDropLoss(nn.Module):
-    """R-Drop: a task loss on two dropout passes plus their disagreement (Liang et al., 2021).
+    """R-Drop: task loss on two dropout passes plus their gap (Liang et al., 2021).
 
     Given the outputs of two forward passes of the same batch (with
     different dropout masks), returns the mean of the task loss on both plus
@@ -113,5 +113,7 @@ class RDropLoss(nn.Module):
         self, output1: torch.Tensor, output2: torch.Tensor, target: torch.Tensor
     ) -> torch.Tensor:
         """Return the mean task loss of both passes plus ``alpha`` times their gap."""
-        task_loss = (self.base_loss(output1, target) + self.base_loss(output2, target)) / 2
+        task_loss = (
+            self.base_loss(output1, target) + self.base_loss(output2, target)
+        ) / 2
         return task_loss + self.alpha * self.consistency(output1, output2)

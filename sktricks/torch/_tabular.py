@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,12 @@ def _embedding_dim(cardinality: int) -> int:
 
 
 class _TabularNetBase(BaseEstimator):
-    _parameter_constraints: dict[str, list[Any]] = {
+    # Fitted attributes set by ``_encode_X``, declared for type checking.
+    categorical_columns_: list[Any]
+    numeric_columns_: list[Any]
+    categories_: list[Any]
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "hidden_sizes": ["array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -165,7 +170,9 @@ class _TabularNetBase(BaseEstimator):
                 if isinstance(X[column].dtype, pd.CategoricalDtype)
             ]
             self.numeric_columns_ = [
-                column for column in X.columns if column not in self.categorical_columns_
+                column
+                for column in X.columns
+                if column not in self.categorical_columns_
             ]
             self.categories_ = [
                 X[column].cat.categories for column in self.categorical_columns_
@@ -214,7 +221,7 @@ class _TabularNetBase(BaseEstimator):
         optimizer_class(self.optimizer)
         hidden_sizes = tuple(self.hidden_sizes)
         if not all(
-            isinstance(size, Integral) and not isinstance(size, bool) and size > 0
+            isinstance(size, Integral) and not isinstance(size, bool) and int(size) > 0
             for size in hidden_sizes
         ):
             raise ValueError(
@@ -251,11 +258,13 @@ class _TabularNetBase(BaseEstimator):
 
     def _fit_net(self, data: dict[str, np.ndarray], y: np.ndarray, n_outputs: int):
         hidden_sizes = self._validate_options()
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
         cardinalities = [len(categories) for categories in self.categories_]
 
-        # GridSearchCV and cross_val_score already hold out data; a second,
-        # hidden validation split inside skorch would only waste rows, so it
+        # GridSearchCV and cross_val_score already hold out data. skorch's
+        # default second, hidden split would waste training rows, so a split
         # is made only when early stopping needs it.
         train_split = None
         n_train = len(y)
@@ -350,7 +359,7 @@ class TabularNetClassifier(ClassifierMixin, _TabularNetBase):
         Base learning rate.
     optimizer : str, default="adamw"
         A torch optimizer ("adam", "adamw", "sgd", "rmsprop") or any name
-        pytorch-optimizer knows, such as "adan".
+        pytorch-optimizer supports, such as "adan".
     weight_decay : float, default=0.0
         Weight decay passed to the optimizer.
     lookahead : bool, default=False
@@ -438,7 +447,7 @@ class TabularNetClassifier(ClassifierMixin, _TabularNetBase):
 
     _task = "classification"
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **_TabularNetBase._parameter_constraints,
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "loss": [StrOptions({"ce", "focal"})],
@@ -603,7 +612,7 @@ class TabularNetRegressor(RegressorMixin, _TabularNetBase):
         Base learning rate.
     optimizer : str, default="adamw"
         A torch optimizer ("adam", "adamw", "sgd", "rmsprop") or any name
-        pytorch-optimizer knows, such as "adan".
+        pytorch-optimizer supports, such as "adan".
     weight_decay : float, default=0.0
         Weight decay passed to the optimizer.
     lookahead : bool, default=False
@@ -677,7 +686,7 @@ class TabularNetRegressor(RegressorMixin, _TabularNetBase):
 
     _task = "regression"
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **_TabularNetBase._parameter_constraints,
         "loss": [StrOptions({"mse", "huber"})],
     }

@@ -54,7 +54,8 @@ def build_optimizer(
     lookahead: bool = False,
 ) -> torch.optim.Optimizer:
     """Build the named optimizer, wrapped in pytorch-optimizer's Lookahead if asked."""
-    optimizer = optimizer_class(name)(params, lr=lr, weight_decay=weight_decay)
+    factory: Callable[..., torch.optim.Optimizer] = optimizer_class(name)
+    optimizer = factory(params, lr=lr, weight_decay=weight_decay)
     if lookahead:
         return pytorch_optimizer.Lookahead(optimizer, k=5, alpha=0.5)
     return optimizer
@@ -252,7 +253,7 @@ class TrickNet(NeuralNet):
 
 
 class EMACallback(Callback):
-    """Keep an :class:`~sktricks.torch.EMA` of the module; load it when training ends."""
+    """Keep an :class:`~sktricks.torch.EMA` of the module; load it at the end."""
 
     def __init__(self, decay: float) -> None:
         self.decay = decay

@@ -6,7 +6,6 @@ from sklearn.dummy import DummyClassifier
 
 from sktricks.bench import get_recipe, list_recipes, register_recipe, unregister_recipe
 
-
 # Recipes that need the torch extra; skipped when it is not installed.
 _TORCH_RECIPES = {"mlp", "mlp_tricks"}
 

@@ -79,7 +79,9 @@ def test_pgd_stays_in_epsilon_ball_and_restores():
 def test_freelb_accumulates_mean_gradient_and_restores():
     model = _Toy()
     before = model.embedding.weight.detach().clone()
-    freelb = FreeLB(model, epsilon=0.3, alpha=0.1, generator=torch.Generator().manual_seed(0))
+    freelb = FreeLB(
+        model, epsilon=0.3, alpha=0.1, generator=torch.Generator().manual_seed(0)
+    )
     steps = 3
     linear_grads = []
     for _ in range(steps):

@@ -30,7 +30,9 @@ def test_corrupt_masks_requested_share():
 
 def test_dae_features_shape_names_and_pandas_output():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"), index=range(5, 65))
+    frame = pd.DataFrame(
+        rng.normal(size=(60, 3)), columns=list("abc"), index=range(5, 65)
+    )
     dae = DAEFeatures(hidden_sizes=(6, 2), max_epochs=3, random_state=0)
     out = dae.set_output(transform="pandas").fit_transform(frame)
     assert out.shape == (60, 8)
@@ -51,7 +53,9 @@ def test_dae_learns_to_denoise():
 def test_dae_same_seed_same_features():
     X = np.random.default_rng(1).normal(size=(50, 4))
     first = DAEFeatures(hidden_sizes=(4,), max_epochs=2, mask_ratio=0.2, random_state=3)
-    second = DAEFeatures(hidden_sizes=(4,), max_epochs=2, mask_ratio=0.2, random_state=3)
+    second = DAEFeatures(
+        hidden_sizes=(4,), max_epochs=2, mask_ratio=0.2, random_state=3
+    )
     np.testing.assert_array_equal(first.fit_transform(X), second.fit_transform(X))
 
 

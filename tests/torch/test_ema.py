@@ -49,7 +49,11 @@ def test_ema_matches_hand_loop_with_batchnorm_buffers():
     averaged = ema.module.state_dict()
     for name, expected in hand.items():
         np.testing.assert_allclose(
-            averaged[name].double().numpy(), expected, rtol=1e-5, atol=1e-6, err_msg=name
+            averaged[name].double().numpy(),
+            expected,
+            rtol=1e-5,
+            atol=1e-6,
+            err_msg=name,
         )
     # The running statistics are averaged, not copied from the model.
     assert not torch.allclose(averaged["1.running_mean"], model[1].running_mean)
@@ -79,5 +83,7 @@ def test_ema_runs_in_half_precision(dtype):
 
 
 def test_ema_rejects_bad_decay():
-    with pytest.raises(ValueError, match=r"decay=1.5 is invalid; use a value in \[0, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"decay=1.5 is invalid; use a value in \[0, 1\]"
+    ):
         EMA(torch.nn.Linear(1, 1), decay=1.5)

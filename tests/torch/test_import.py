@@ -25,7 +25,8 @@ def test_import_sktricks_subpackages_without_torch():
         "        prefix = top.name + '.'\n"
         "        for info in pkgutil.walk_packages(module.__path__, prefix):\n"
         "            importlib.import_module(info.name)\n"
-        "loaded = [m for m in ('torch', 'skorch', 'pytorch_optimizer') if m in sys.modules]\n"
+        "extras = ('torch', 'skorch', 'pytorch_optimizer')\n"
+        "loaded = [m for m in extras if m in sys.modules]\n"
         "print(loaded)\n"
     )
     completed = _run(code)

@@ -3,7 +3,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from sktricks.torch import BlockShuffleSampler  # noqa: E402
+from sktricks.torch import BlockShuffleSampler
 
 
 def test_block_shuffle_covers_every_index_once_per_epoch():
@@ -41,7 +41,8 @@ def test_block_shuffle_works_in_dataloader():
 
     dataset = TensorDataset(torch.arange(10))
     loader = DataLoader(
-        dataset, batch_sampler=BlockShuffleSampler(list(range(10)), 3, 2, random_state=0)
+        dataset,
+        batch_sampler=BlockShuffleSampler(list(range(10)), 3, 2, random_state=0),
     )
     seen = sorted(int(v) for (batch,) in loader for v in batch)
     assert seen == list(range(10))

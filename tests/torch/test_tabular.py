@@ -78,8 +78,9 @@ def test_regressor_learns_scaled_target():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))
     y = 1000 + 500 * (X @ [1.0, -2.0, 0.5])
-    reg = TabularNetRegressor(hidden_sizes=(16,), max_epochs=40, lr=0.01, batch_size=32,
-                              random_state=0)
+    reg = TabularNetRegressor(
+        hidden_sizes=(16,), max_epochs=40, lr=0.01, batch_size=32, random_state=0
+    )
     assert reg.fit(X, y).score(X, y) > 0.95
 
 
@@ -104,7 +105,10 @@ def test_classifier_grid_search_has_no_hidden_split():
     assert "valid_loss" not in net.history[-1]
     # 120 rows in 32-row batches: 3 full batches and one of 24.
     assert [batch["train_batch_size"] for batch in net.history[-1]["batches"]] == [
-        32, 32, 32, 24
+        32,
+        32,
+        32,
+        24,
     ]
 
 
@@ -113,9 +117,11 @@ def test_classifier_early_stopping_holds_out_validation_rows():
     X, _ = _frame()
     y = np.random.default_rng(0).integers(0, 2, size=len(X))
     clf = TabularNetClassifier(
-        **{**FAST, "max_epochs": 50, "lr": 0.05}, early_stopping=True,
+        **{**FAST, "max_epochs": 50, "lr": 0.05},
+        early_stopping=True,
         validation_fraction=0.25,
-        n_iter_no_change=2, random_state=0
+        n_iter_no_change=2,
+        random_state=0,
     ).fit(X, y)
     assert "valid_loss" in clf.net_.history[-1]
     batches = clf.net_.history[-1]["batches"]
@@ -168,7 +174,9 @@ def test_classifier_rejects_nan_naming_column():
 def test_classifier_rejects_string_column():
     X, y = _frame()
     X["name"] = "a"
-    with pytest.raises(TypeError, match=r"Column 'name' has dtype .*astype\('category'\)"):
+    with pytest.raises(
+        TypeError, match=r"Column 'name' has dtype .*astype\('category'\)"
+    ):
         TabularNetClassifier(**FAST).fit(X, y)
 
 
@@ -179,7 +187,9 @@ def test_classifier_rejects_missing_or_reordered_columns():
         clf.predict(X[["z", "colour", "x"]])
     with pytest.raises(ValueError, match="feature names should match"):
         clf.predict(X[["x", "colour"]])
-    with pytest.raises(ValueError, match="category columns \\['colour'\\]; pass a DataFrame"):
+    with pytest.raises(
+        ValueError, match="category columns \\['colour'\\]; pass a DataFrame"
+    ):
         clf.predict(X.to_numpy())
 
 
@@ -201,7 +211,14 @@ def test_classifier_learns_with_tricks():
     X = rng.normal(size=(400, 4))
     y = (X[:, 0] - X[:, 1] > 0).astype(int)
     clf = TabularNetClassifier(
-        hidden_sizes=(16,), max_epochs=20, lr=0.01, batch_size=32, warmup=0.1,
-        ema=0.9, adversarial="fgm", rdrop_alpha=0.5, random_state=0,
+        hidden_sizes=(16,),
+        max_epochs=20,
+        lr=0.01,
+        batch_size=32,
+        warmup=0.1,
+        ema=0.9,
+        adversarial="fgm",
+        rdrop_alpha=0.5,
+        random_state=0,
     )
     assert clf.fit(X[:300], y[:300]).score(X[300:], y[300:]) > 0.9
