@@ -41,9 +41,10 @@ class EMA(AveragedModel):
     ``running_var``) becomes ``decay * average + (1 - decay) * current``;
     the first call copies the model. Integer buffers such as
     ``num_batches_tracked`` are copied, because an average of a counter
-    means nothing. ema-pytorch averages no buffers at all, and torch's own
-    EMA function truncates an averaged counter; this class fixes both.
-    Works for float32, float16 and bfloat16 models.
+    means nothing. ema-pytorch leaves BatchNorm statistics out of the
+    average, and torch 2.13's own EMA function truncates an averaged
+    counter; this class avoids both. Works for float32, float16 and
+    bfloat16 models.
 
     Parameters
     ----------
