@@ -157,8 +157,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds per dataset")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs per fit")
     args = parser.parse_args()
     n_rounds, steps, n_seeds, epochs = (3, 5, 1, 3) if args.quick else (15, 20, 5, 30)
+    n_seeds = args.seeds or n_seeds
+    epochs = args.epochs or epochs
 
     print(_machine())
     print(

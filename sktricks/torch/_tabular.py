@@ -195,8 +195,9 @@ class _TabularNetBase(BaseEstimator):
         # Code 0 is a missing or unseen category; known categories are 1..k.
         codes = np.empty((len(X), len(self.categorical_columns_)), dtype=np.int64)
         for j, column in enumerate(self.categorical_columns_):
-            categorical = pd.Categorical(X[column], categories=self.categories_[j])
-            codes[:, j] = categorical.codes.astype(np.int64) + 1
+            # get_indexer returns -1 for NaN and unseen values.
+            positions = self.categories_[j].get_indexer(X[column].astype(object))
+            codes[:, j] = positions.astype(np.int64) + 1
         return numeric, codes
 
     @staticmethod
