@@ -60,7 +60,7 @@ class _ParameterAttack:
 
 
 class FGM(_ParameterAttack):
-    """Fast gradient method on named parameters (Miyato et al., 2017).
+    """Fast gradient method (FGM) on named parameters.
 
     :meth:`attack` adds ``epsilon * g / ||g||`` to each matched parameter,
     where ``g`` is that parameter's current gradient and the norm is the L2
@@ -106,7 +106,7 @@ class FGM(_ParameterAttack):
 
 
 class PGD(_ParameterAttack):
-    """Projected gradient descent on named parameters (Madry et al., 2018).
+    """Projected gradient descent (PGD) on named parameters.
 
     Each :meth:`attack` moves the matched parameters by ``alpha * g / ||g||``
     and projects the total perturbation back onto the L2 ball of radius
@@ -191,7 +191,7 @@ class PGD(_ParameterAttack):
 
 
 class FreeLB(_ParameterAttack):
-    """Free large-batch adversarial training on named parameters (Zhu et al., 2020).
+    """Free large-batch adversarial training (FreeLB) on named parameters.
 
     FreeLB runs ``steps`` ascent steps per batch and lets the parameter
     gradients of every step accumulate, so the update follows the average

@@ -24,7 +24,7 @@ __all__ = ["ConcreteFeatureSelector"]
 def gumbel_softmax(
     logits: torch.Tensor, temperature: float, generator: torch.Generator | None
 ) -> torch.Tensor:
-    """Draw a relaxed one-hot sample per row of ``logits`` (Jang et al., 2017).
+    """Draw a relaxed one-hot (Gumbel-softmax) sample per row of ``logits``.
 
     ``softmax((logits + g) / temperature)`` with ``g`` standard Gumbel noise.
     :func:`torch.nn.functional.gumbel_softmax` takes no generator, so a
@@ -74,8 +74,8 @@ class ConcreteFeatureSelector(SelectorMixin, BaseEstimator):
     """Select columns with a concrete (Gumbel-softmax) selection layer.
 
     A layer of ``n_features`` selection neurons, each a Gumbel-softmax
-    over the input columns (Abid, Balin and Zou, 2019), feeds a small
-    network. The network predicts ``y`` when it is given, and otherwise
+    over the input columns (the concrete autoencoder's selection layer),
+    feeds a small network. The network predicts ``y`` when it is given, and otherwise
     reconstructs ``X`` (a concrete autoencoder). The temperature falls
     exponentially from ``start_temperature`` to ``end_temperature``, so each
     neuron ends up choosing one column. The kept columns are each neuron's
@@ -99,9 +99,9 @@ class ConcreteFeatureSelector(SelectorMixin, BaseEstimator):
     end_temperature : float, default=0.01
         Temperature at the last step.
     duplicate_penalty : float, default=0.1
-        Weight of a penalty on selection probability mass beyond 1 that
-        several neurons put on the same column (Strypsteen and Bertrand,
-        2021); it keeps two neurons from settling on one strong column.
+        Weight of a penalty on the selection probability mass beyond 1 that
+        several neurons put on the same column. The penalty discourages two
+        neurons from settling on one strong column.
 
     Notes
     -----

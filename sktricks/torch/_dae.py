@@ -55,8 +55,8 @@ def corrupt(
     """Swap-noise then mask a batch.
 
     Each cell is replaced, with probability ``swap_prob``, by the same
-    column's value in a random row of ``pool``; then each cell is set to 0
-    (the column mean after standardising) with probability ``mask_ratio``.
+    column's value in a random row of ``pool``. Then each cell is set to 0,
+    the column mean after standardising, with probability ``mask_ratio``.
     """
     n_rows, n_columns = batch.shape
     swap = torch.rand(batch.shape, generator=generator) < swap_prob
@@ -73,13 +73,12 @@ class DAEFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     """Hidden activations of a denoising autoencoder, as new features.
 
     The autoencoder learns to rebuild each standardised row from a
-    corrupted copy: swap noise replaces a share ``swap_prob`` of the cells
-    with the same column's value from another row, and masking sets a
-    share ``mask_ratio`` of the cells to the column mean. ``transform``
-    returns the activations of every hidden layer on the clean input, which
-    often help a downstream model (the swap-noise DAE of Porto Seguro's
-    winning solution, 2017). No maintained package offers this as a
-    scikit-learn transformer.
+    corrupted copy. Swap noise replaces a share ``swap_prob`` of the cells
+    with the same column's value from a random training row, and masking
+    sets a share ``mask_ratio`` of the cells to the column mean.
+    ``transform`` returns the activations of every hidden layer on the
+    clean input, to be used as features by a downstream model. No
+    maintained package offers this as a scikit-learn transformer.
 
     Parameters
     ----------

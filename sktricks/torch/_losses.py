@@ -10,7 +10,7 @@ __all__ = ["FocalLoss", "RDropLoss"]
 
 
 class FocalLoss(nn.Module):
-    """Multi-class focal loss on logits (Lin et al., 2017), with label smoothing.
+    """Multi-class focal loss on logits, with label smoothing.
 
     For predicted probabilities ``p`` and a target distribution ``q`` (one-hot,
     or smoothed by ``label_smoothing`` as in
@@ -53,7 +53,7 @@ class FocalLoss(nn.Module):
 
 
 class RDropLoss(nn.Module):
-    """R-Drop: task loss on two dropout passes plus their gap (Liang et al., 2021).
+    """R-Drop: task loss on two dropout passes plus their disagreement.
 
     Given the outputs of two forward passes of the same batch (with
     different dropout masks), returns the mean of the task loss on both plus
