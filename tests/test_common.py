@@ -52,6 +52,27 @@ _CONSTRUCTOR_ARGS: dict[str, object] = {
     "PriorCorrectedClassifier": _prior_args,
 }
 
+# Small, fast networks that still learn scikit-learn's toy problems.
+_TABULAR_NET_ARGS = {
+    "hidden_sizes": (16,),
+    "max_epochs": 30,
+    "lr": 0.02,
+    "batch_size": 32,
+    "random_state": 0,
+}
+_CONSTRUCTOR_ARGS["TabularNetClassifier"] = lambda: dict(_TABULAR_NET_ARGS)
+_CONSTRUCTOR_ARGS["TabularNetRegressor"] = lambda: dict(_TABULAR_NET_ARGS)
+_CONSTRUCTOR_ARGS["ConcreteFeatureSelector"] = lambda: {
+    "n_features": 1,
+    "max_epochs": 5,
+    "random_state": 0,
+}
+_CONSTRUCTOR_ARGS["DAEFeatures"] = lambda: {
+    "hidden_sizes": (4,),
+    "max_epochs": 5,
+    "random_state": 0,
+}
+
 # Checks an estimator is known to fail, keyed by class name, each mapped to
 # the reason; passed to scikit-learn as ``expected_failed_checks``.
 _REGRESSION_TARGET = (

@@ -1,5 +1,6 @@
 """Run every example in examples/ as a user would, in a fresh interpreter."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -35,6 +36,11 @@ def test_example_notebook_runs(notebook, tmp_path):
     from nbclient import NotebookClient
 
     document = nbformat.read(notebook, as_version=4)
+    # A notebook lists the optional packages it needs in its metadata,
+    # for example {"sktricks": {"requires": ["torch"]}}.
+    for module in document.metadata.get("sktricks", {}).get("requires", []):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{notebook.name} needs {module}, which is not installed")
     NotebookClient(
         document,
         timeout=600,

@@ -250,3 +250,56 @@ def _build_xgboost(task: str, random_state: int) -> BaseEstimator:
         "random_state": random_state,
     }
     return XGBRegressor(**params) if task == "regression" else XGBClassifier(**params)
+
+
+def _tabular_net(task: str, random_state: int, **tricks: Any) -> BaseEstimator:
+    # Imported here so that sktricks.bench never imports torch unless a
+    # neural recipe is built; without the extra the ImportError names it.
+    from sktricks.torch import TabularNetClassifier, TabularNetRegressor
+
+    # The nets reject NaN; categories keep their pandas dtype through the
+    # pandas output, so each one still gets an embedding.
+    impute = make_column_transformer(
+        (SimpleImputer(strategy="median"), _numeric),
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    params: dict[str, Any] = {
+        "hidden_sizes": (128, 64),
+        "max_epochs": 30,
+        "batch_size": 128,
+        "lr": 2e-3,
+        "random_state": random_state,
+        **tricks,
+    }
+    if task == "regression":
+        params.pop("label_smoothing", None)
+        return make_pipeline(impute, TabularNetRegressor(**params))
+    return make_pipeline(impute, TabularNetClassifier(**params))
+
+
+@register_recipe(
+    "mlp",
+    description="Tabular MLP (128, 64) with category embeddings, 30 epochs of "
+    "AdamW; median imputation (needs sktricks[torch])",
+)
+def _build_mlp(task: str, random_state: int) -> BaseEstimator:
+    return _tabular_net(task, random_state)
+
+
+@register_recipe(
+    "mlp_tricks",
+    description="The mlp recipe plus 10% warm-up with cosine decay, "
+    "Lookahead, EMA 0.99, FGM and label smoothing 0.05 (needs sktricks[torch])",
+)
+def _build_mlp_tricks(task: str, random_state: int) -> BaseEstimator:
+    return _tabular_net(
+        task,
+        random_state,
+        warmup=0.1,
+        lr_decay="cosine",
+        lookahead=True,
+        ema=0.99,
+        adversarial="fgm",
+        label_smoothing=0.05,
+    )

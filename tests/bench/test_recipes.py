@@ -6,6 +6,9 @@ from sklearn.dummy import DummyClassifier
 
 from sktricks.bench import get_recipe, list_recipes, register_recipe, unregister_recipe
 
+# Recipes that need the torch extra; skipped when it is not installed.
+_TORCH_RECIPES = {"mlp", "mlp_tricks"}
+
 
 def _mixed_frame(n=120, seed=0):
     rng = np.random.default_rng(seed)
@@ -28,6 +31,8 @@ def _mixed_frame(n=120, seed=0):
 def test_builtin_recipe_fits_categories_and_nan(recipe, task):
     if task not in get_recipe(recipe).tasks:
         pytest.skip(f"recipe {recipe!r} does not support {task!r}")
+    if recipe in _TORCH_RECIPES:
+        pytest.importorskip("torch")
     X, rng = _mixed_frame()
     if task == "regression":
         y = X["z"].to_numpy() * 2 + rng.normal(size=len(X))
