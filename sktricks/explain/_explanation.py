@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -90,15 +90,14 @@ class Explanation:
                     f"label={label!r} is invalid: a binary explanation holds the "
                     f"positive class {self.classes[-1]!r} only."
                 )
-            assert isinstance(self.base_values, pd.Series)  # for mypy
-            return self.values, self.base_values
+            return self.values, cast(pd.Series, self.base_values)
         if label is None or label not in self.values:
             raise ValueError(
                 f"label={label!r} is invalid for a multiclass explanation; use "
                 f"one of {list(self.values)}."
             )
-        assert isinstance(self.base_values, dict)  # for mypy
-        return self.values[label], self.base_values[label]
+        base_values = cast(dict[Any, pd.Series], self.base_values)
+        return self.values[label], base_values[label]
 
     def global_importance(self, label: Any = None) -> pd.Series:
         """Return the mean absolute value of each feature, largest first.
@@ -120,14 +119,13 @@ class Explanation:
         import shap
 
         if isinstance(self.values, dict):
-            assert isinstance(self.base_values, dict)  # for mypy
+            base_values = cast(dict[Any, pd.Series], self.base_values)
             values = np.stack([v.to_numpy() for v in self.values.values()], axis=-1)
-            base = np.stack([b.to_numpy() for b in self.base_values.values()], axis=-1)
+            base = np.stack([b.to_numpy() for b in base_values.values()], axis=-1)
             columns = list(next(iter(self.values.values())).columns)
         else:
-            assert isinstance(self.base_values, pd.Series)  # for mypy
             values = self.values.to_numpy()
-            base = self.base_values.to_numpy()
+            base = cast(pd.Series, self.base_values).to_numpy()
             columns = list(self.values.columns)
         return shap.Explanation(
             values=values,
@@ -181,8 +179,12 @@ class Explanation:
                     f"row={row} is invalid; use a position from 0 to {len(values) - 1}."
                 )
             return _plot.waterfall(
-                values.iloc[row], float(base.iloc[row]), self.data.iloc[row],
-                self.output, max_display, ax,
+                values.iloc[row],
+                float(base.iloc[row]),
+                self.data.iloc[row],
+                self.output,
+                max_display,
+                ax,
             )
         if feature is None:
             feature = str(values.abs().mean().idxmax())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ class LimeExplanation(pd.DataFrame):
     ``intercept``.
     """
 
-    _metadata = ["label", "score", "local_prediction", "intercept"]
+    _metadata: ClassVar[list[str]] = ["label", "score", "local_prediction", "intercept"]
 
     @property
     def _constructor(self) -> type[LimeExplanation]:
@@ -41,7 +41,9 @@ class LimeExplanation(pd.DataFrame):
         """Draw the weights as horizontal bars and return the Figure."""
         shown = self.iloc[::-1]
         figure, ax = _plot.new_axes(ax, 0.35 * len(shown) + 1)
-        colours = [_plot._POSITIVE if w >= 0 else _plot._NEGATIVE for w in shown["weight"]]
+        colours = [
+            _plot._POSITIVE if w >= 0 else _plot._NEGATIVE for w in shown["weight"]
+        ]
         ax.barh(shown["feature"].astype(str), shown["weight"], color=colours)
         ax.axvline(0.0, color="black", linewidth=0.8)
         target = "prediction" if self.label is None else f"class {self.label!r}"
@@ -159,7 +161,15 @@ class LimeExplainer:
             )
 
         classes = getattr(self.model, "classes_", None)
-        self._classes = list(classes) if self._mode == "classification" else None
+        if self._mode == "classification" and classes is None:
+            raise ValueError(
+                f"{type(self.model).__name__} has no classes_, so LIME cannot "
+                "name the classes it explains; pass mode='regression' for a "
+                "model without predict_proba."
+            )
+        self._classes = list(classes) if classes is not None else None
+        if self._mode == "regression":
+            self._classes = None
         self._lime = LimeTabularExplainer(
             encoded,
             mode=self._mode,
@@ -217,7 +227,7 @@ class LimeExplainer:
         constant = [
             c
             for c in training.columns
-            if c not in detected and training[c].nunique(dropna=True) <= 1
+            if c not in detected and _is_constant(training[c])
         ]
         return detected + constant
 
@@ -294,10 +304,14 @@ class LimeExplainer:
             )
         )
 
-    def plot(self, row: Any, num_features: int = 10, label: Any = None, ax: Any = None) -> Any:
+    def plot(
+        self, row: Any, num_features: int = 10, label: Any = None, ax: Any = None
+    ) -> Any:
         """Explain ``row`` (or take a `LimeExplanation`) and return its Figure."""
-        explanation = row if isinstance(row, LimeExplanation) else self.explain(
-            row, num_features=num_features, label=label
+        explanation = (
+            row
+            if isinstance(row, LimeExplanation)
+            else self.explain(row, num_features=num_features, label=label)
         )
         return explanation.plot(ax=ax)
 
@@ -358,6 +372,11 @@ class LimeExplainer:
         explanation.local_prediction = float(np.ravel(result.local_pred)[0])
         explanation.intercept = float(result.intercept[key])
         return explanation
+
+
+def _is_constant(series: pd.Series) -> bool:
+    present = series.dropna()
+    return present.empty or bool((present == present.iloc[0]).all())
 
 
 def _check_missing(frame: pd.DataFrame, allowed: bool, name: str) -> None:

@@ -118,7 +118,9 @@ def source_columns(steps: list[Any], input_names: list[str]) -> list[list[str]] 
         if step_sources is None or sources is None:
             return None
         lookup = dict(zip(names, sources, strict=True))
-        sources = [sorted({s for n in group for s in lookup[n]}) for group in step_sources]
+        sources = [
+            sorted({s for n in group for s in lookup[n]}) for group in step_sources
+        ]
         out = feature_names_out([step], names)
         if out is None:
             return None

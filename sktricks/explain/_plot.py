@@ -30,7 +30,11 @@ def _top(importance: pd.Series, max_display: int) -> pd.Series:
         return importance
     head = importance.iloc[: max_display - 1]
     rest = pd.Series(
-        {f"{len(importance) - len(head)} other features": importance.iloc[len(head) :].sum()}
+        {
+            f"{len(importance) - len(head)} other features": importance.iloc[
+                len(head) :
+            ].sum()
+        }
     )
     return pd.concat([head, rest])
 
@@ -86,7 +90,9 @@ def waterfall(
     ax: Any,
 ) -> Any:
     order = values.abs().sort_values(ascending=False).index
-    shown = values[order[: max_display - 1]] if len(order) > max_display else values[order]
+    shown = (
+        values[order[: max_display - 1]] if len(order) > max_display else values[order]
+    )
     rest = values.drop(shown.index).sum()
     labels = [
         f"{name} = {data_row[name]}" if name in data_row.index else str(name)
@@ -99,7 +105,7 @@ def waterfall(
 
     figure, ax = new_axes(ax, 0.4 * len(labels) + 1.5)
     start = base
-    for position, (label, value) in enumerate(zip(labels, contributions, strict=True)):
+    for position, value in enumerate(contributions):
         colour = _POSITIVE if value >= 0 else _NEGATIVE
         ax.barh(len(labels) - 1 - position, value, left=start, color=colour)
         start += value

@@ -352,12 +352,12 @@ class ShapExplainer:
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         # PermutationExplainer seeds numpy's global generator; restore it so
         # that explaining does not change the caller's random stream.
-        state = np.random.get_state()
+        state = np.random.get_state()  # noqa: NPY002
         try:
             explainer = shap.PermutationExplainer(predict, masker, seed=seed)
             result = explainer(encoded, silent=True)
         finally:
-            np.random.set_state(state)
+            np.random.set_state(state)  # noqa: NPY002
         values = np.asarray(result.values, dtype=float)
         base = np.asarray(result.base_values, dtype=float)
         if values.ndim == 2:

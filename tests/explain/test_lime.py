@@ -193,7 +193,9 @@ def test_lime_nan_raises_naming_column():
     with_nan = X.copy()
     with_nan.loc[4, "income"] = np.nan
 
-    with pytest.raises(ValueError, match=r"training_data has NaN in the columns \['income'\]"):
+    with pytest.raises(
+        ValueError, match=r"training_data has NaN in the columns \['income'\]"
+    ):
         LimeExplainer(pipeline, with_nan)
     explainer = LimeExplainer(pipeline, X, random_state=0)
     with pytest.raises(ValueError, match=r"row has NaN in the columns \['income'\]"):
@@ -205,7 +207,11 @@ def test_lime_nan_allowed_when_pipeline_imputes():
     X.loc[[1, 4, 9], "income"] = np.nan
     pre = ColumnTransformer(
         [
-            ("num", make_pipeline(SimpleImputer(), StandardScaler()), ["income", "age"]),
+            (
+                "num",
+                make_pipeline(SimpleImputer(), StandardScaler()),
+                ["income", "age"],
+            ),
             ("cat", OneHotEncoder(handle_unknown="ignore"), ["color"]),
         ]
     )

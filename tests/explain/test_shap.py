@@ -72,7 +72,9 @@ def _raw_output(model, X):
         return model.predict(X, output_margin=True)
     if isinstance(
         model,
-        GradientBoostingClassifier | HistGradientBoostingClassifier | LogisticRegression,
+        GradientBoostingClassifier
+        | HistGradientBoostingClassifier
+        | LogisticRegression,
     ):
         return model.decision_function(X)
     if hasattr(model, "predict_proba"):
@@ -115,9 +117,7 @@ def test_shap_binary_additive_in_stated_space(model):
     np.testing.assert_allclose(total, _raw_output(model, X.iloc[:100]), atol=1e-5)
 
 
-@pytest.mark.parametrize(
-    "model", BINARY_MODELS[:7], ids=lambda m: type(m).__name__
-)
+@pytest.mark.parametrize("model", BINARY_MODELS[:7], ids=lambda m: type(m).__name__)
 def test_shap_tree_matches_shap_directly(model):
     X, y = _numeric()
     model.fit(X, y)
@@ -157,7 +157,7 @@ def test_shap_linear_matches_closed_form():
 
 
 def test_shap_permutation_matches_linear_closed_form():
-    X, y = _numeric()
+    X, _ = _numeric()
     target = 2.0 * X["f0"] - X["f1"] + 0.5 * X["f4"]
     model = LinearRegression().fit(X, target)
     background = X.iloc[:40]
@@ -320,15 +320,13 @@ def test_shap_rejected_tree_falls_back_to_permutation():
     model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
 
     with pytest.warns(SktricksWarning, match="permutation explainer"):
-        explanation = ShapExplainer(
-            model, random_state=0, background_size=10
-        ).explain(X.iloc[:3])
+        explanation = ShapExplainer(model, random_state=0, background_size=10).explain(
+            X.iloc[:3]
+        )
 
     assert explanation.output == "probability"
     total = explanation.values.sum(axis=1) + explanation.base_values
-    np.testing.assert_allclose(
-        total, model.predict_proba(X.iloc[:3])[:, 1], atol=1e-8
-    )
+    np.testing.assert_allclose(total, model.predict_proba(X.iloc[:3])[:, 1], atol=1e-8)
 
 
 def test_shap_model_agnostic_pipeline_reproducible():
@@ -336,7 +334,7 @@ def test_shap_model_agnostic_pipeline_reproducible():
     pipeline = Pipeline(
         [("pre", _preprocessor()), ("model", KNeighborsClassifier(15))]
     ).fit(X, y)
-    state = np.random.get_state()[1].copy()
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
 
     explainer = ShapExplainer(
         pipeline, background=X, random_state=3, background_size=30
@@ -350,7 +348,8 @@ def test_shap_model_agnostic_pipeline_reproducible():
     np.testing.assert_allclose(
         total, pipeline.predict_proba(X.iloc[:4])[:, 1], atol=1e-8
     )
-    np.testing.assert_array_equal(np.random.get_state()[1], state)
+    global_state = np.random.get_state()[1]  # noqa: NPY002
+    np.testing.assert_array_equal(global_state, state)
 
 
 def test_shap_additivity_error_is_raised(monkeypatch):
@@ -369,9 +368,7 @@ def test_shap_additivity_error_is_raised(monkeypatch):
 
 def test_shap_grouping_rejects_mixing_step():
     X, y = _numeric()
-    pipeline = Pipeline(
-        [("pca", PCA(3)), ("model", LogisticRegression())]
-    ).fit(X, y)
+    pipeline = Pipeline([("pca", PCA(3)), ("model", LogisticRegression())]).fit(X, y)
 
     with pytest.raises(ValueError, match="grouping='transformed'"):
         ShapExplainer(pipeline).explain(X.iloc[:5])
