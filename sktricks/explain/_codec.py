@@ -56,6 +56,10 @@ class TabularCodec:
         Raises ValueError naming the column and label when a label was not
         seen when the codec was built.
         """
+        if not self.labels and all(
+            pd.api.types.is_float_dtype(dtype) for dtype in self.dtypes
+        ):
+            return frame[self.columns].to_numpy(dtype=float)
         out = np.empty((len(frame), len(self.columns)), dtype=float)
         for j, column in enumerate(self.columns):
             series = frame[column]
@@ -80,25 +84,31 @@ class TabularCodec:
 
     def decode(self, matrix: np.ndarray, index: pd.Index | None = None) -> pd.DataFrame:
         """Rebuild a DataFrame with the original columns and dtypes."""
-        data = {}
+        # One float block first, as a plain DataFrame constructor would build
+        # it; only label and non-float columns are then replaced.
+        frame = pd.DataFrame(matrix, columns=self.columns, index=index, copy=False)
         for j, column in enumerate(self.columns):
-            values = matrix[:, j]
             dtype = self.dtypes[column]
             if column in self.labels:
-                labels = self.labels[column]
-                codes = np.where(np.isnan(values), -1, np.rint(values)).astype(int)
-                series = pd.Series(pd.Categorical.from_codes(codes, categories=labels))
-                if isinstance(dtype, pd.CategoricalDtype):
-                    data[column] = series.astype(dtype)
-                else:
-                    data[column] = series.astype(object).astype(dtype)
+                frame[column] = self._decode_labels(column, matrix[:, j], frame.index)
             elif pd.api.types.is_integer_dtype(dtype):
                 # Perturbed integer columns come back as floats; round them so
                 # the model sees values of the kind it was trained on.
-                data[column] = pd.Series(np.rint(values)).astype(dtype)
-            else:
-                data[column] = pd.Series(values).astype(dtype)
-        frame = pd.DataFrame(data)
-        if index is not None:
-            frame.index = index
+                frame[column] = np.rint(matrix[:, j])
+                frame[column] = frame[column].astype(dtype)
+            elif dtype != np.float64:
+                frame[column] = frame[column].astype(dtype)
         return frame
+
+    def _decode_labels(
+        self, column: str, values: np.ndarray, index: pd.Index
+    ) -> pd.Series:
+        labels = self.labels[column]
+        dtype = self.dtypes[column]
+        codes = np.where(np.isnan(values), -1, np.rint(values)).astype(int)
+        series = pd.Series(
+            pd.Categorical.from_codes(codes, categories=labels), index=index
+        )
+        if isinstance(dtype, pd.CategoricalDtype):
+            return series.astype(dtype)
+        return series.astype(object).astype(dtype)

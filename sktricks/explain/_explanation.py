@@ -87,7 +87,7 @@ class Explanation:
         if not isinstance(self.values, dict):
             if label is not None and self.classes and label != self.classes[-1]:
                 raise ValueError(
-                    f"label={label!r} is invalid: a binary explanation holds the "
+                    f"label={label!r} is invalid: a binary explanation contains the "
                     f"positive class {self.classes[-1]!r} only."
                 )
             return self.values, cast(pd.Series, self.base_values)

@@ -249,8 +249,8 @@ class LimeExplainer:
         num_features : int, default=10
             Maximum number of features in the explanation.
         label : object, default=None
-            Class to explain; the class the model predicts for the row when
-            None. Ignored for regression.
+            Class to explain; the class with the highest predicted
+            probability for the row when None. Ignored for regression.
         num_samples : int, default=5000
             Number of perturbed samples LIME draws around the row.
 
@@ -265,18 +265,24 @@ class LimeExplainer:
         _check_missing(frame, self._allow_missing, "row")
         encoded = _fill_missing(self._codec.encode(frame), self._fill)[0]
 
-        label_index = self._label_index(frame, label)
+        label_index = self._label_index(label)
         if self._seed is not None:
             # LIME's explainer, discretizer and local model share this one
             # generator, so reseeding it makes every draw repeatable.
             self._lime.random_state.seed(self._seed)
+        # Without a label, LIME's top_labels=1 explains the class with the
+        # highest probability for the row, which saves one model call.
+        top_labels = 1 if self._classes is not None and label_index is None else None
         result = self._lime.explain_instance(
             encoded,
             self._predict,
             labels=(label_index,) if label_index is not None else (1,),
+            top_labels=top_labels,
             num_features=num_features,
             num_samples=num_samples,
         )
+        if top_labels is not None:
+            label_index = int(result.top_labels[0])
         return self._to_frame(result, label_index)
 
     def explain_many(
@@ -336,15 +342,15 @@ class LimeExplainer:
                 "every column of training_data."
             )
         row = row[self._codec.columns]
-        # A row taken from a DataFrame with Series-to-frame conversion holds
-        # object dtype; restore the training dtypes.
+        if row.dtypes.equals(self._codec.dtypes):
+            return row
+        # A Series turned into a one-row frame has object dtype, so the
+        # training dtypes are restored.
         return row.astype(self._codec.dtypes.to_dict())
 
-    def _label_index(self, frame: pd.DataFrame, label: Any) -> int | None:
-        if self._classes is None:
+    def _label_index(self, label: Any) -> int | None:
+        if self._classes is None or label is None:
             return None
-        if label is None:
-            label = self.model.predict(frame)[0]
         if label not in self._classes:
             raise ValueError(
                 f"label={label!r} is not a class of the model; use one of "
@@ -382,7 +388,8 @@ def _is_constant(series: pd.Series) -> bool:
 def _check_missing(frame: pd.DataFrame, allowed: bool, name: str) -> None:
     if allowed:
         return
-    columns = [c for c in frame.columns if frame[c].isna().any()]
+    has_missing = frame.isna().any()
+    columns = list(has_missing.index[has_missing.to_numpy()])
     if columns:
         raise ValueError(
             f"{name} has NaN in the columns {columns}, and the model does not "
