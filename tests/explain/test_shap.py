@@ -451,3 +451,52 @@ def test_shap_explanation_type():
     X, y = _numeric()
     model = LogisticRegression().fit(X, y)
     assert isinstance(ShapExplainer(model).explain(X.iloc[:3]), Explanation)
+
+
+def test_shap_grouping_nested_pipelines_and_remainder():
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=200),
+            "a_b": rng.normal(size=200),
+            "c": rng.choice(["x", "y"], 200),
+            "d": rng.normal(size=200),
+            "e": rng.normal(size=200),
+        }
+    )
+    y = (X["a"] + X["a_b"] > 0).astype(int)
+    pre = ColumnTransformer(
+        [
+            ("n", make_pipeline(SimpleImputer(), StandardScaler()), ["a", "a_b"]),
+            (
+                "c",
+                make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder()),
+                ["c"],
+            ),
+            ("drop", "drop", ["e"]),
+        ],
+        remainder="passthrough",
+    )
+    model = lgb.LGBMClassifier(n_estimators=20, verbose=-1)
+    pipeline = make_pipeline(pre, model).fit(X, y)
+
+    grouped = ShapExplainer(pipeline).explain(X.iloc[:20])
+    flat = ShapExplainer(pipeline, grouping="transformed").explain(X.iloc[:20])
+
+    assert list(flat.values.columns) == [
+        "n__a",
+        "n__a_b",
+        "c__c_x",
+        "c__c_y",
+        "remainder__d",
+    ]
+    np.testing.assert_allclose(grouped.values["a"], flat.values["n__a"])
+    np.testing.assert_allclose(grouped.values["a_b"], flat.values["n__a_b"])
+    np.testing.assert_allclose(
+        grouped.values["c"], flat.values[["c__c_x", "c__c_y"]].sum(axis=1)
+    )
+    np.testing.assert_allclose(grouped.values["d"], flat.values["remainder__d"])
+    assert (grouped.values["e"] == 0).all()
