@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -301,14 +301,26 @@ class LimeExplainer:
         """
         if not isinstance(X, pd.DataFrame):
             X = pd.DataFrame(np.asarray(X), columns=self._codec.columns)
-        rows = [X.iloc[[i]] for i in range(len(X))]
         if n_jobs is None or n_jobs == 1:
-            return [self.explain(r, num_features, label, num_samples) for r in rows]
-        return list(
-            Parallel(n_jobs=n_jobs)(
-                delayed(self.explain)(r, num_features, label, num_samples) for r in rows
-            )
+            return self._explain_rows(X, num_features, label, num_samples)
+
+        # One contiguous chunk per job, so the explainer and model are sent to
+        # each worker process once rather than once per row.
+        n_chunks = min(len(X), effective_n_jobs(n_jobs))
+        chunks = np.array_split(np.arange(len(X)), n_chunks)
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(self._explain_rows)(X.iloc[chunk], num_features, label, num_samples)
+            for chunk in chunks
         )
+        return [explanation for chunk in results for explanation in chunk]
+
+    def _explain_rows(
+        self, X: pd.DataFrame, num_features: int, label: Any, num_samples: int
+    ) -> list[LimeExplanation]:
+        return [
+            self.explain(X.iloc[[i]], num_features, label, num_samples)
+            for i in range(len(X))
+        ]
 
     def plot(
         self, row: Any, num_features: int = 10, label: Any = None, ax: Any = None
