@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def is_categorical(series: pd.Series) -> bool:
-    """Return whether a column holds labels rather than numbers."""
+    """Return whether a column contains labels rather than numbers."""
     return bool(
         isinstance(series.dtype, pd.CategoricalDtype)
         or pd.api.types.is_object_dtype(series.dtype)
