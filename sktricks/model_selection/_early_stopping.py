@@ -11,6 +11,7 @@ the training set alone). Building the callbacks here, per fold, avoids both.
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any
 
 import numpy as np
@@ -106,9 +107,8 @@ def fit_with_early_stopping(
         callbacks.append(lightgbm.early_stopping(rounds, verbose=False))
         if sample_weight_val is not None:
             step_params["eval_sample_weight"] = [sample_weight_val]
-        model.fit(
-            X_fit, y_fit, eval_set=[(X_val, y_val)], callbacks=callbacks, **step_params
-        )
+        step_params.update(_lightgbm_eval_set(model, X_val, y_val))
+        model.fit(X_fit, y_fit, callbacks=callbacks, **step_params)
         return int(model.best_iteration_)
 
     if family == "xgboost":
@@ -130,6 +130,14 @@ def fit_with_early_stopping(
         **step_params,
     )
     return int(model.n_iter_)
+
+
+def _lightgbm_eval_set(model: Any, X_val: Any, y_val: Any) -> dict[str, Any]:
+    # LightGBM 4.7 deprecates eval_set in favour of eval_X and eval_y; the
+    # eval_set branch can go once LightGBM 4.7 is the lowest version we support.
+    if "eval_X" in inspect.signature(model.fit).parameters:
+        return {"eval_X": (X_val,), "eval_y": (y_val,)}
+    return {"eval_set": [(X_val, y_val)]}
 
 
 def weights_from(fit_params: dict[str, Any], estimator: Any) -> np.ndarray | None:

@@ -606,8 +606,8 @@ def _align_columns(
         if classes.shape[0] == 2 and fold_classes.shape[0] == 2:
             return predictions
         raise ValueError(
-            f"A training fold holds only the classes {list(fold_classes)} of "
-            f"{list(classes)}, so its 1-D decision_function cannot be placed; "
+            f"A training fold holds only the classes {fold_classes.tolist()} of "
+            f"{classes.tolist()}, so its 1-D decision_function cannot be placed; "
             "use stratified folds or method='predict_proba'."
         )
     if fold_classes.shape[0] == classes.shape[0]:

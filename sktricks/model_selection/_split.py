@@ -63,11 +63,12 @@ def _check_finite_target(y: Any, n_samples: int) -> np.ndarray:
 class BinnedStratifiedKFold(_BaseKFold):
     """K-fold split that stratifies a continuous target by quantile bins.
 
-    ``y`` is cut into ``n_bins`` quantile bins (fewer when quantiles tie), and
-    the rows of each bin are dealt to the folds in turn with one counter that
-    runs across bins. So every bin has ``floor`` or ``ceil`` of
-    ``bin_size / n_splits`` rows in each test fold, and fold sizes differ by
-    at most one row. scikit-learn's ``StratifiedKFold`` does this only for
+    ``y`` is cut into ``n_bins`` quantile bins (fewer when quantiles tie).
+    The rows of each bin, sorted by ``y``, are dealt to the folds in turn
+    with one counter that runs across bins. So every bin has ``floor`` or
+    ``ceil`` of ``bin_size / n_splits`` rows in each test fold, fold sizes
+    differ by at most one row, and the tail of a skewed target is spread
+    over the folds too. scikit-learn's ``StratifiedKFold`` stratifies only
     discrete classes.
 
     Parameters
@@ -77,7 +78,8 @@ class BinnedStratifiedKFold(_BaseKFold):
     n_bins : int, default=10
         Number of quantile bins of ``y``.
     shuffle : bool, default=False
-        Shuffle the rows within each bin before dealing them.
+        Randomise the fold order inside each block of ``n_splits`` sorted
+        rows, and the order of tied values.
     random_state : int, RandomState instance or None, default=None
         Seed for ``shuffle``.
 
@@ -115,16 +117,44 @@ class BinnedStratifiedKFold(_BaseKFold):
         bins = _quantile_bins(y, self.n_bins)
         _check_stratum_sizes(np.bincount(bins), self.n_splits, "bin of y")
 
-        rng = check_random_state(self.random_state)
-        order = np.arange(n_samples)
-        if self.shuffle:
-            order = rng.permutation(n_samples)
-        # A stable sort by bin keeps the (possibly shuffled) order inside bins.
-        order = order[np.argsort(bins[order], kind="stable")]
-        test_folds = np.empty(n_samples, dtype=int)
-        test_folds[order] = np.arange(n_samples) % self.n_splits
+        test_folds = _deal_sorted_bins(
+            y, bins, self.n_splits, self.shuffle, check_random_state(self.random_state)
+        )
         for fold in range(self.n_splits):
             yield np.flatnonzero(test_folds == fold)
+
+
+def _deal_sorted_bins(
+    y: np.ndarray,
+    bins: np.ndarray,
+    n_splits: int,
+    shuffle: bool,
+    rng: np.random.RandomState,
+) -> np.ndarray:
+    """Deal the rows, bin by bin and sorted by ``y`` inside a bin, to the folds.
+
+    One counter runs across bins, so each bin gives every fold ``floor`` or
+    ``ceil`` of ``bin_size / n_splits`` rows and fold sizes differ by at most
+    one. With ``shuffle`` the order of tied rows and the fold order inside
+    each full block of ``n_splits`` rows are random; the last, partial block
+    of a bin keeps the counter's order so the fold sizes stay balanced.
+    """
+    n_samples = y.shape[0]
+    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+    # lexsort is stable, so tied y values keep the (shuffled) order above.
+    order = order[np.lexsort((y[order], bins[order]))]
+    folds = np.arange(n_samples) % n_splits
+    if shuffle:
+        sorted_bins = bins[order]
+        starts = np.flatnonzero(np.r_[True, sorted_bins[1:] != sorted_bins[:-1]])
+        sizes = np.diff(np.r_[starts, n_samples])
+        for start, size in zip(starts, sizes):
+            for block in range(size // n_splits):
+                rows = start + block * n_splits + np.arange(n_splits)
+                folds[rows] = folds[rows][rng.permutation(n_splits)]
+    test_folds = np.empty(n_samples, dtype=int)
+    test_folds[order] = folds
+    return test_folds
 
 
 def _quantile_bins(y: np.ndarray, n_bins: int) -> np.ndarray:
@@ -248,7 +278,8 @@ class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
 
     Each group is one period (a day, a week, an era); sorting the group
     labels must sort the periods in time. The last ``n_splits`` blocks of
-    groups are the test folds in turn; each is trained on the groups before
+    ``(n_groups - gap) // (n_splits + 1)`` groups each are the test folds in
+    turn; each is trained on the groups before
     it, without the ``gap`` groups right before the test block (purged, so
     labels that overlap in time cannot leak), and at most
     ``max_train_groups`` groups. scikit-learn's ``TimeSeriesSplit`` counts
@@ -272,8 +303,8 @@ class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
     >>> splitter = PurgedGroupTimeSeriesSplit(n_splits=2, gap=1)
     >>> for train, test in splitter.split(groups, groups=groups):
     ...     print(np.unique(groups[train]).tolist(), np.unique(groups[test]).tolist())
-    [0] [2, 3]
-    [0, 1, 2] [4, 5]
+    [0, 1, 2] [4]
+    [0, 1, 2, 3] [5]
     """
 
     def __init__(
@@ -313,7 +344,9 @@ class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
             raise ValueError(f"X has {n_samples} rows but groups has {groups.shape[0]}.")
         periods, inverse = np.unique(groups, return_inverse=True)
         n_groups = periods.shape[0]
-        test_size = n_groups // (self.n_splits + 1)
+        # Sizing the blocks on n_groups - gap keeps at least one training group
+        # whenever n_groups >= n_splits + 1 + gap.
+        test_size = (n_groups - self.gap) // (self.n_splits + 1)
         first_test = n_groups - self.n_splits * test_size
         if test_size == 0 or first_test - self.gap < 1:
             raise ValueError(
