@@ -93,6 +93,8 @@ class BinnedStratifiedKFold(_BaseKFold):
     [[0, 2, 4, 6, 8, 10, 12, 14, 16, 18], [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]]
     """
 
+    n_bins: int
+
     def __init__(
         self,
         n_splits: int = 5,
@@ -148,7 +150,7 @@ def _deal_sorted_bins(
         sorted_bins = bins[order]
         starts = np.flatnonzero(np.r_[True, sorted_bins[1:] != sorted_bins[:-1]])
         sizes = np.diff(np.r_[starts, n_samples])
-        for start, size in zip(starts, sizes):
+        for start, size in zip(starts, sizes, strict=True):
             for block in range(size // n_splits):
                 rows = start + block * n_splits + np.arange(n_splits)
                 folds[rows] = folds[rows][rng.permutation(n_splits)]
@@ -233,7 +235,7 @@ class MultilabelStratifiedKFold(_BaseKFold):
 def _iterative_stratification(
     labels: np.ndarray, n_splits: int, rng: np.random.RandomState, shuffle: bool
 ) -> np.ndarray:
-    n_samples, n_labels = labels.shape
+    n_samples = labels.shape[0]
     wanted_rows = np.full(n_splits, n_samples / n_splits)
     wanted_labels = np.outer(labels.sum(axis=0), np.full(n_splits, 1 / n_splits))
     test_folds = np.full(n_samples, -1)
@@ -307,6 +309,10 @@ class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
     [0, 1, 2, 3] [5]
     """
 
+    n_splits: int
+    gap: int
+    max_train_groups: int | None
+
     def __init__(
         self, n_splits: int = 5, gap: int = 0, max_train_groups: int | None = None
     ) -> None:
@@ -341,7 +347,9 @@ class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
             raise ValueError("groups is None; pass the time period of each row.")
         groups = column_or_1d(groups, warn=False)
         if groups.shape[0] != n_samples:
-            raise ValueError(f"X has {n_samples} rows but groups has {groups.shape[0]}.")
+            raise ValueError(
+                f"X has {n_samples} rows but groups has {groups.shape[0]}."
+            )
         periods, inverse = np.unique(groups, return_inverse=True)
         n_groups = periods.shape[0]
         # Sizing the blocks on n_groups - gap keeps at least one training group
@@ -422,6 +430,10 @@ class RepeatedStratifiedGroupKFold(GroupsConsumerMixin):
     True
     """
 
+    n_splits: int
+    n_repeats: int
+    random_state: Any
+
     def __init__(
         self, n_splits: int = 5, n_repeats: int = 3, random_state: Any = None
     ) -> None:
@@ -450,7 +462,9 @@ class RepeatedStratifiedGroupKFold(GroupsConsumerMixin):
             raise ValueError("groups is None; pass the group of each row.")
         groups = column_or_1d(groups, warn=False)
         if groups.shape[0] != n_samples:
-            raise ValueError(f"X has {n_samples} rows but groups has {groups.shape[0]}.")
+            raise ValueError(
+                f"X has {n_samples} rows but groups has {groups.shape[0]}."
+            )
         classes, y_codes = np.unique(y, return_inverse=True)
         _check_stratum_sizes(np.bincount(y_codes), self.n_splits, "class")
         group_labels, group_codes = np.unique(groups, return_inverse=True)
