@@ -715,7 +715,7 @@ def test_cross_val_oof_same_result_any_n_jobs(binary):
 
 def test_cross_val_oof_xgboost_inner_split_drops_rare_class():
     # With two rows of class 2 the inner validation slice can take the only
-    # one a training fold has; the fold model then knows two classes, and
+    # one a training fold has; the fold model then has two classes, and
     # its columns must still land on the right global classes.
     X, y = make_classification(n_samples=120, n_features=5, random_state=4)
     y[[5, 70]] = 2
