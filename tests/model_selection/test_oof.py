@@ -738,3 +738,20 @@ def test_cross_val_oof_xgboost_inner_split_drops_rare_class():
         assert len(used) == fitted.n_classes_
         if fitted.n_classes_ == 2:
             assert used.tolist() == [0, 1]
+
+
+def test_cross_val_oof_predicted_labels_keep_target_name(binary):
+    X, y = binary
+    X_frame = pd.DataFrame(X, index=np.arange(len(y)) + 10)
+    y_series = pd.Series(
+        np.where(y == 1, "yes", "no"), index=X_frame.index, name="churn"
+    )
+
+    result = cross_val_oof(
+        LogisticRegression(), X_frame, y_series, cv=3, method="predict"
+    )
+
+    assert result.oof_.name == "churn"
+    assert set(result.oof_) == {"yes", "no"}
+    expected = cross_val_predict(LogisticRegression(), X, y_series.to_numpy(), cv=3)
+    np.testing.assert_array_equal(result.oof_.to_numpy(), expected)
