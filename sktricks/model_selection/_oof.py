@@ -365,6 +365,10 @@ def _validate_target(y: Any, n_samples: int) -> np.ndarray | None:
         raise ValueError(
             f"y has shape {y_array.shape}; cross_val_oof takes a 1-D target."
         )
+    if y_array.dtype == object and pd.api.types.infer_dtype(y_array) == "string":
+        # Fixed-width strings sort, compare and pickle much faster than Python
+        # string objects, which matters once per fold and per worker.
+        y_array = y_array.astype(str)
     if y_array.shape[0] != n_samples:
         raise ValueError(
             f"X has {n_samples} rows but y has {y_array.shape[0]}; they must match."
@@ -627,7 +631,7 @@ def _align_columns(
         if classes.shape[0] == 2 and fold_classes.shape[0] == 2:
             return predictions
         raise ValueError(
-            f"A training fold holds only the classes {fold_classes.tolist()} of "
+            f"A training fold contains only the classes {fold_classes.tolist()} of "
             f"{classes.tolist()}, so its 1-D decision_function cannot be placed; "
             "use stratified folds or method='predict_proba'."
         )

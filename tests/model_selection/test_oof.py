@@ -188,7 +188,7 @@ def test_cross_val_oof_one_dimensional_decision_missing_class_raises():
     # A fold with two of three classes gives a 1-D decision function that
     # has no column to place; cross_val_predict raises here too.
     X, y, cv = _missing_class_data()
-    with pytest.raises(ValueError, match=r"holds only the classes \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"contains only the classes \[0, 1\]"):
         cross_val_oof(LinearSVC(), X, y, cv=cv, method="decision_function")
 
 
@@ -755,3 +755,19 @@ def test_cross_val_oof_predicted_labels_keep_target_name(binary):
     assert set(result.oof_) == {"yes", "no"}
     expected = cross_val_predict(LogisticRegression(), X, y_series.to_numpy(), cv=3)
     np.testing.assert_array_equal(result.oof_.to_numpy(), expected)
+
+
+def test_cross_val_oof_uncopyable_callback_raises(binary):
+    import threading
+
+    X, y = binary
+
+    class LockedCallback:
+        def __init__(self):
+            self.lock = threading.Lock()
+
+        def __call__(self, env):
+            pass
+
+    with pytest.raises(TypeError, match="cannot be deep-copied"):
+        cross_val_oof(_lgbm(), X, y, cv=3, params={"callbacks": [LockedCallback()]})
