@@ -228,11 +228,11 @@ def run_benchmark(
 ) -> BenchmarkResult:
     """Run recipes on datasets over repeated cross-validation and report.
 
-    Every recipe is fitted and scored on exactly the same folds. Each finished cell is stored in
-    ``output/results.sqlite`` at once, so an interrupted run loses no
-    finished cell; rerunning with the same ``output`` skips successful cells
-    and retries failed ones. A cell that raises is recorded with its error
-    and the run goes on.
+    Every recipe is fitted and scored on exactly the same folds. Each
+    finished cell is stored in ``output/results.sqlite`` at once, so an
+    interrupted run loses no finished cell. Rerunning with the same
+    ``output`` skips successful cells and retries failed ones. A cell that
+    raises is recorded with its error and the run goes on.
 
     Parameters
     ----------
