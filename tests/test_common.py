@@ -18,7 +18,38 @@ from sktricks.utils import all_estimators
 
 # Constructor arguments for estimators that cannot be built with defaults,
 # keyed by class name: a callable returning the keyword arguments.
-_CONSTRUCTOR_ARGS: dict[str, object] = {}
+def _fusion_classifiers():
+    from sklearn.linear_model import LogisticRegression
+
+    return [
+        ("lr", LogisticRegression(solver="liblinear")),
+        ("lr_strong", LogisticRegression(solver="liblinear", C=0.1)),
+    ]
+
+
+def _fusion_regressors():
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    return [
+        ("ridge", Ridge()),
+        ("tree", DecisionTreeRegressor(max_depth=3, random_state=0)),
+    ]
+
+
+_CONSTRUCTOR_ARGS: dict[str, object] = {
+    # Small, fast base models and 3 folds keep the ensemble checks quick.
+    "StackingClassifier": lambda: {"estimators": _fusion_classifiers(), "cv": 3},
+    "StackingRegressor": lambda: {"estimators": _fusion_regressors(), "cv": 3},
+    "EnsembleSelectionClassifier": lambda: {
+        "estimators": _fusion_classifiers(), "cv": 3, "n_iter": 5,
+    },
+    "EnsembleSelectionRegressor": lambda: {
+        "estimators": _fusion_regressors(), "cv": 3, "n_iter": 5,
+    },
+    "AveragingClassifier": lambda: {"estimators": _fusion_classifiers()},
+    "AveragingRegressor": lambda: {"estimators": _fusion_regressors()},
+}
 
 # Checks an estimator is known to fail, keyed by class name, each mapped to
 # the reason; passed to scikit-learn as ``expected_failed_checks``.
