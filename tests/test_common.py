@@ -22,8 +22,8 @@ def _fusion_classifiers():
     from sklearn.linear_model import LogisticRegression
 
     return [
-        ("lr", LogisticRegression(solver="liblinear")),
-        ("lr_strong", LogisticRegression(solver="liblinear", C=0.1)),
+        ("lr", LogisticRegression()),
+        ("lr_strong", LogisticRegression(C=0.1)),
     ]
 
 
