@@ -211,3 +211,33 @@ def test_averaging_geometric_regressor_rejects_non_positive_predictions():
     averaging = AveragingRegressor([("lin", LinearRegression())], method="geometric")
     with pytest.raises(ValueError, match="positive predictions"):
         averaging.fit(X, y).predict(X)
+
+
+# Blending --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("refit_base", [True, False])
+def test_blending_matches_hand_split(refit_base):
+    from sklearn.model_selection import train_test_split
+
+    from sktricks.ensemble import BlendingClassifier
+
+    X, y = make_classification(n_samples=150, random_state=7)
+    models = [("lr", LogisticRegression()), ("svc", LinearSVC())]
+    blend = BlendingClassifier(
+        models, holdout=0.3, refit_base=refit_base, random_state=0
+    ).fit(X, y)
+
+    train, held = train_test_split(
+        np.arange(150), test_size=0.3, random_state=0, stratify=y
+    )
+    lr = LogisticRegression().fit(X[train], y[train])
+    svc = LinearSVC().fit(X[train], y[train])
+    features = np.column_stack(
+        [lr.predict_proba(X[held])[:, 1], svc.decision_function(X[held])]
+    )
+    final = LogisticRegression().fit(features, y[held])
+    if refit_base:
+        lr, svc = LogisticRegression().fit(X, y), LinearSVC().fit(X, y)
+    new = np.column_stack([lr.predict_proba(X[:8])[:, 1], svc.decision_function(X[:8])])
+    np.testing.assert_allclose(blend.predict_proba(X[:8]), final.predict_proba(new))
