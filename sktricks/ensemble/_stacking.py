@@ -313,7 +313,8 @@ class _BaseStacking(BaseEstimator):
             f"the base model {best!r} ({self.base_scores_[best]:.6g}); predicting "
             f"with {best!r} alone. Pass guard=False to keep the stack.",
             SktricksWarning,
-            stacklevel=3,
+            # _select <- fit <- scikit-learn's _fit_context wrapper <- caller.
+            stacklevel=4,
         )
         return best
 
