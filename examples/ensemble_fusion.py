@@ -36,8 +36,12 @@ def base_models():
         ("logistic", make_pipeline(StandardScaler(), LogisticRegression())),
         ("naive_bayes", GaussianNB()),
         ("forest", RandomForestClassifier(n_estimators=200, random_state=0)),
-        ("lightgbm", LGBMClassifier(n_estimators=200, learning_rate=0.03,
-                                    verbose=-1, random_state=0)),
+        (
+            "lightgbm",
+            LGBMClassifier(
+                n_estimators=200, learning_rate=0.03, verbose=-1, random_state=0
+            ),
+        ),
     ]
 
 
@@ -48,17 +52,22 @@ stack = StackingClassifier(
         base_models(),
         [
             ("layer2_logistic", LogisticRegression()),
-            ("layer2_forest", RandomForestClassifier(n_estimators=100,
-                                                     min_samples_leaf=5,
-                                                     random_state=0)),
+            (
+                "layer2_forest",
+                RandomForestClassifier(
+                    n_estimators=100, min_samples_leaf=5, random_state=0
+                ),
+            ),
         ],
     ],
     cv=folds,
 ).fit(X_train, y_train)
 auc = roc_auc_score(y_test, stack.predict_proba(X_test)[:, 1])
 print(f"two-layer stack: test ROC AUC {auc:.4f}; predicting with {stack.selected_!r}")
-print("first-layer out-of-fold ROC AUC:", {k: round(v, 4) for k, v in
-                                            stack.base_scores_.items()})
+print(
+    "first-layer out-of-fold ROC AUC:",
+    {k: round(v, 4) for k, v in stack.base_scores_.items()},
+)
 print(f"stack out-of-fold ROC AUC: {stack.stack_score_:.4f}")
 
 selection = EnsembleSelectionClassifier(
@@ -67,12 +76,19 @@ selection = EnsembleSelectionClassifier(
 auc = roc_auc_score(y_test, selection.predict_proba(X_test)[:, 1])
 print(f"ensemble selection: test ROC AUC {auc:.4f}")
 names = [name for name, _ in base_models()]
-print("weights:", {n: round(float(w), 3) for n, w in zip(names, selection.weights_)})
+print(
+    "weights:",
+    {n: round(float(w), 3) for n, w in zip(names, selection.weights_, strict=False)},
+)
 
 figure, axis = plt.subplots(figsize=(5, 3))
 axis.plot(range(1, len(selection.trajectory_) + 1), selection.trajectory_, marker="o")
-axis.axhline(max(selection.base_scores_.values()), linestyle="--", color="grey",
-             label="best single model")
+axis.axhline(
+    max(selection.base_scores_.values()),
+    linestyle="--",
+    color="grey",
+    label="best single model",
+)
 axis.set_xlabel("iteration")
 axis.set_ylabel("out-of-fold ROC AUC")
 axis.legend()

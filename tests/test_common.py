@@ -16,6 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktricks.utils import all_estimators
 
+
 # Constructor arguments for estimators that cannot be built with defaults,
 # keyed by class name: a callable returning the keyword arguments.
 def _fusion_classifiers():
@@ -42,17 +43,23 @@ _CONSTRUCTOR_ARGS: dict[str, object] = {
     "StackingClassifier": lambda: {"estimators": _fusion_classifiers(), "cv": 3},
     "StackingRegressor": lambda: {"estimators": _fusion_regressors(), "cv": 3},
     "EnsembleSelectionClassifier": lambda: {
-        "estimators": _fusion_classifiers(), "cv": 3, "n_iter": 5,
+        "estimators": _fusion_classifiers(),
+        "cv": 3,
+        "n_iter": 5,
     },
     "EnsembleSelectionRegressor": lambda: {
-        "estimators": _fusion_regressors(), "cv": 3, "n_iter": 5,
+        "estimators": _fusion_regressors(),
+        "cv": 3,
+        "n_iter": 5,
     },
     "AveragingClassifier": lambda: {"estimators": _fusion_classifiers()},
     "BlendingClassifier": lambda: {
-        "estimators": _fusion_classifiers(), "random_state": 0,
+        "estimators": _fusion_classifiers(),
+        "random_state": 0,
     },
     "BlendingRegressor": lambda: {
-        "estimators": _fusion_regressors(), "random_state": 0,
+        "estimators": _fusion_regressors(),
+        "random_state": 0,
     },
     "AveragingRegressor": lambda: {"estimators": _fusion_regressors()},
 }

@@ -6,6 +6,7 @@ report and a plot. Register a recipe with :func:`register_recipe` to add a
 trick to the benchmark.
 """
 
+from sktricks.bench import _recipes_ensemble  # noqa: F401  (registers recipes)
 from sktricks.bench._recipes import (
     Recipe,
     get_recipe,
@@ -13,7 +14,6 @@ from sktricks.bench._recipes import (
     register_recipe,
     unregister_recipe,
 )
-from sktricks.bench import _recipes_ensemble  # noqa: F401  (registers recipes)
 from sktricks.bench._report import format_leaderboard, leaderboard, plot_ranks
 from sktricks.bench._runner import BenchmarkResult, make_splitter, run_benchmark
 from sktricks.bench._suites import SUITES, get_suite

@@ -92,10 +92,18 @@ def _dense_preprocess(scale: bool) -> Any:
 def strong_models(task: str, random_state: int) -> list[tuple[str, Any]]:
     """The model families of AutoGluon-Tabular's ``medium_quality`` preset."""
     regression = task == "regression"
-    boost = {"n_estimators": 300, "learning_rate": 0.03, "n_jobs": 1,
-             "random_state": random_state}
-    forest = {"n_estimators": 300, "min_samples_leaf": 2, "n_jobs": 1,
-              "random_state": random_state}
+    boost: dict[str, Any] = {
+        "n_estimators": 300,
+        "learning_rate": 0.03,
+        "n_jobs": 1,
+        "random_state": random_state,
+    }
+    forest: dict[str, Any] = {
+        "n_estimators": 300,
+        "min_samples_leaf": 2,
+        "n_jobs": 1,
+        "random_state": random_state,
+    }
     lgbm = (LGBMRegressor if regression else LGBMClassifier)(
         num_leaves=31, verbose=-1, **boost
     )

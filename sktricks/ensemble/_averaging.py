@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.base import _fit_context  # type: ignore[attr-defined]
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+)
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -45,16 +49,16 @@ def combine(
             outputs = [np.column_stack([1 - o[:, 1], o[:, 1]]) for o in outputs]
     if method == "geometric":
         logs = [np.log(np.clip(o, _EPS, None)) for o in outputs]
-        blended = np.exp(sum(w * lo for w, lo in zip(weights, logs)))
+        blended = np.exp(sum(w * lo for w, lo in zip(weights, logs, strict=False)))
     else:
-        blended = sum(w * o for w, o in zip(weights, outputs))
+        blended = sum(w * o for w, o in zip(weights, outputs, strict=False))
     if classifier and method != "mean":
         blended = blended / blended.sum(axis=1, keepdims=True)
     return np.asarray(blended)
 
 
 class _BaseAveraging(BaseEstimator):
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "method": [StrOptions({"mean", "rank", "geometric"})],
         "weights": ["array-like", StrOptions({"optimize"}), None],
@@ -119,20 +123,38 @@ class _BaseAveraging(BaseEstimator):
             folds, partition = make_folds(self.cv, X, y_array, classifier, groups)
             self.estimators_: list[FittedBase] = []
             oofs = []
-            for (name, estimator), base_method in zip(pairs, methods):
+            for (name, estimator), base_method in zip(pairs, methods, strict=False):
                 params = fit_params_for(name, estimator, sample_weight)
                 oof, base = fit_out_of_fold(
-                    name, estimator, X, y_array, classes, folds, partition,
-                    base_method, params, False, 0, None, 0,
+                    name,
+                    estimator,
+                    X,
+                    y_array,
+                    classes,
+                    folds,
+                    partition,
+                    base_method,
+                    params,
+                    False,
+                    0,
+                    None,
+                    0,
                 )
                 self.estimators_.append(base)
                 oofs.append(self._layout(oof))
             self.weights_ = self._optimize(oofs, y_array, classes)
         else:
             self.estimators_ = [
-                fit_full(name, est, X, y_array, classes, m,
-                         fit_params_for(name, est, sample_weight))
-                for (name, est), m in zip(pairs, methods)
+                fit_full(
+                    name,
+                    est,
+                    X,
+                    y_array,
+                    classes,
+                    m,
+                    fit_params_for(name, est, sample_weight),
+                )
+                for (name, est), m in zip(pairs, methods, strict=False)
             ]
             given = np.ones(len(pairs)) if self.weights is None else self.weights
             self.weights_ = np.asarray(given, dtype=float) / np.sum(given)
@@ -165,7 +187,9 @@ class _BaseAveraging(BaseEstimator):
 
     def _optimize(self, oofs: list[np.ndarray], y: np.ndarray, classes: Any):
         rows = np.flatnonzero(
-            ~np.isnan(np.column_stack([o.reshape(len(y), -1) for o in oofs])).any(axis=1)
+            ~np.isnan(np.column_stack([o.reshape(len(y), -1) for o in oofs])).any(
+                axis=1
+            )
         )
         oofs = [o[rows] for o in oofs]
         y = y[rows]

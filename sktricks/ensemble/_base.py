@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
@@ -18,8 +17,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _assert_all_finite,
     _num_samples,
-    column_or_1d,
     check_array,
+    column_or_1d,
     has_fit_parameter,
     validate_data,
 )
@@ -61,7 +60,7 @@ class FittedBase:
         outputs = np.stack(
             [
                 _predict(model, X, classes, settings, self.encoded)
-                for model, classes in zip(self.models, self.model_classes)
+                for model, classes in zip(self.models, self.model_classes, strict=False)
             ]
         )
         if self.method == "predict" and self.classes is not None:
@@ -281,7 +280,7 @@ def fit_out_of_fold(
         (np.unique(y[train]) if encoded else np.asarray(model.classes_))
         if classifier
         else None
-        for model, (train, _) in zip(models, folds)
+        for model, (train, _) in zip(models, folds, strict=False)
     ]
     return oof, FittedBase(name, method, classes, models, model_classes, encoded)
 
@@ -315,7 +314,7 @@ def _fit_any_folds(
     total = None
     counts = np.zeros(n_samples)
     models = []
-    for (train, test), seed in zip(folds, seeds):
+    for (train, test), seed in zip(folds, seeds, strict=False):
         output = _fit_fold(
             clone(estimator), X, y, train, test, params, None, settings, seed
         )
@@ -343,7 +342,7 @@ def fit_full(
     """Fit one clone on every row (``refit=True``)."""
     model = clone(estimator)
     encoded = classes is not None and needs_contiguous_labels(estimator)
-    target = np.searchsorted(classes, y) if encoded else y
+    target = np.searchsorted(classes, y) if classes is not None and encoded else y
     model.fit(X, target, **params)
     model_classes = [None if classes is None else classes]
     return FittedBase(name, method, classes, [model], model_classes, encoded)
@@ -397,6 +396,6 @@ __all__ = [
     "resolve_method",
     "score_predictions",
     "take_rows",
-    "validate_input",
     "to_features",
+    "validate_input",
 ]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
-from sklearn.base import _fit_context  # type: ignore[attr-defined]
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval
@@ -25,7 +30,7 @@ from sktricks.ensemble._base import (
 
 
 class _BaseBlending(BaseEstimator):
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "final_estimator": [HasMethods("fit"), None],
         "holdout": [Interval(Real, 0, 1, closed="neither")],
@@ -82,7 +87,9 @@ class _BaseBlending(BaseEstimator):
         rows = np.arange(X.shape[0])
         stratify = y_array if classifier else None
         train, held = train_test_split(
-            rows, test_size=self.holdout, random_state=self.random_state,
+            rows,
+            test_size=self.holdout,
+            random_state=self.random_state,
             stratify=stratify,
         )
         method = "auto" if classifier else "predict"
@@ -91,8 +98,15 @@ class _BaseBlending(BaseEstimator):
             base_method = resolve_method(name, estimator, method, classifier)
             params = fit_params_for(name, estimator, take_rows(weights, train))
             self.estimators_.append(
-                fit_full(name, estimator, take_rows(X, train), y_array[train],
-                         classes, base_method, params)
+                fit_full(
+                    name,
+                    estimator,
+                    take_rows(X, train),
+                    y_array[train],
+                    classes,
+                    base_method,
+                    params,
+                )
             )
         features = self._features(take_rows(X, held))
 
@@ -101,7 +115,8 @@ class _BaseBlending(BaseEstimator):
         self.final_estimator_ = clone(final)
         held_weights = take_rows(weights, held)
         self.final_estimator_.fit(
-            features, y_array[held],
+            features,
+            y_array[held],
             **fit_params_for("final_estimator", final, held_weights),
         )
 
@@ -109,9 +124,16 @@ class _BaseBlending(BaseEstimator):
             # The final estimator keeps what it learned on the held-out
             # predictions; the base models now use every row.
             self.estimators_ = [
-                fit_full(base.name, estimator, X, y_array, classes, base.method,
-                         fit_params_for(base.name, estimator, weights))
-                for base, (_, estimator) in zip(self.estimators_, pairs)
+                fit_full(
+                    base.name,
+                    estimator,
+                    X,
+                    y_array,
+                    classes,
+                    base.method,
+                    fit_params_for(base.name, estimator, weights),
+                )
+                for base, (_, estimator) in zip(self.estimators_, pairs, strict=False)
             ]
         return self
 

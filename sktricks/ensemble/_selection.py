@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from numbers import Integral
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.base import _fit_context  # type: ignore[attr-defined]
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+)
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
@@ -57,9 +61,7 @@ def greedy_selection(
         trajectory.append(score(total / len(chosen)))
 
     for _ in range(n_iter):
-        candidates = [
-            m for m in range(n_models) if with_replacement or m not in chosen
-        ]
+        candidates = [m for m in range(n_models) if with_replacement or m not in chosen]
         if not candidates:
             break
         size = len(chosen) + 1
@@ -75,7 +77,7 @@ def greedy_selection(
 
 
 class _BaseEnsembleSelection(BaseEstimator):
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "scoring": [str, callable, None],
         "n_iter": [Interval(Integral, 1, None, closed="left")],
@@ -151,21 +153,33 @@ class _BaseEnsembleSelection(BaseEstimator):
             resolve_method(name, estimator, method, classifier)
             params = fit_params_for(name, estimator, weights)
             oof, base = fit_out_of_fold(
-                name, estimator, X, y_array, classes, folds, partition, method,
-                params, False, 0, None, 0,
+                name,
+                estimator,
+                X,
+                y_array,
+                classes,
+                folds,
+                partition,
+                method,
+                params,
+                False,
+                0,
+                None,
+                0,
             )
             self.estimators_.append(base)
             predictions.append(self._layout(oof))
 
         # Rows a non-partition splitter leaves out have no prediction to score.
         rows = np.flatnonzero(
-            ~np.isnan(np.column_stack([p.reshape(n_samples, -1) for p in predictions]))
-            .any(axis=1)
+            ~np.isnan(
+                np.column_stack([p.reshape(n_samples, -1) for p in predictions])
+            ).any(axis=1)
         )
         predictions = [p[rows] for p in predictions]
         score = self._scorer(y_array[rows], classes, method)
         self.base_scores_ = {
-            name: score(p) for (name, _), p in zip(pairs, predictions)
+            name: score(p) for (name, _), p in zip(pairs, predictions, strict=False)
         }
         self.weights_, self.trajectory_ = self._select(predictions, score)
         self.score_ = score(self._blend(predictions))
@@ -206,24 +220,27 @@ class _BaseEnsembleSelection(BaseEstimator):
         for _ in range(self.bagging):
             subset = np.sort(rng.choice(n_models, size=size, replace=False))
             counts, trajectory = greedy_selection(
-                [predictions[m] for m in subset], score, self.n_iter,
-                self.with_replacement, min(self.n_init, size),
+                [predictions[m] for m in subset],
+                score,
+                self.n_iter,
+                self.with_replacement,
+                min(self.n_init, size),
             )
             weights[subset] += counts / counts.sum()
             trajectories.append(trajectory)
         return weights / self.bagging, trajectories
 
     def _blend(self, outputs: list[np.ndarray]) -> np.ndarray:
-        return sum(w * p for w, p in zip(self.weights_, outputs) if w > 0)
+        return sum(w * p for w, p in zip(self.weights_, outputs, strict=False) if w > 0)
 
     def _predict_blend(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         X = validate_input(self, X, reset=False)
         outputs = [
             base.raw(X) if w > 0 else None
-            for w, base in zip(self.weights_, self.estimators_)
+            for w, base in zip(self.weights_, self.estimators_, strict=False)
         ]
-        return sum(w * o for w, o in zip(self.weights_, outputs) if w > 0)
+        return sum(w * o for w, o in zip(self.weights_, outputs, strict=False) if w > 0)
 
 
 class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):

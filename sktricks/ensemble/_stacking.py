@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 import warnings
 from numbers import Integral
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
-from sklearn.base import _fit_context  # type: ignore[attr-defined]
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -33,7 +38,6 @@ from sktricks.ensemble._base import (
     validate_input,
 )
 from sktricks.exceptions import SktricksWarning
-from sktricks.model_selection import cross_val_oof
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +50,10 @@ def _final_has(name: str):
             return self._selected_base().method == name
         final = self.final_estimator_ if hasattr(self, "final_estimator_") else None
         if final is None:
-            final = self._default_final() if self.final_estimator is None else (
-                self.final_estimator
+            final = (
+                self._default_final()
+                if self.final_estimator is None
+                else (self.final_estimator)
             )
         return hasattr(final, name)
 
@@ -71,7 +77,7 @@ def _full_length(
 class _BaseStacking(BaseEstimator):
     """Fit the layers out of fold, then the final estimator on their output."""
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "final_estimator": [HasMethods("fit"), None],
         "cv": ["cv_object"],
@@ -185,7 +191,9 @@ class _BaseStacking(BaseEstimator):
         weights_cov = None if weights is None else weights[covered]
 
         self.final_estimator_ = clone(
-            self._default_final() if self.final_estimator is None else self.final_estimator
+            self._default_final()
+            if self.final_estimator is None
+            else self.final_estimator
         )
         params = fit_params_for("final_estimator", self.final_estimator_, weights_cov)
         self.final_estimator_.fit(layer_input, y_cov, **params)
@@ -209,12 +217,24 @@ class _BaseStacking(BaseEstimator):
             method = resolve_method(name, estimator, self.stack_method, classifier)
             params = fit_params_for(name, estimator, take_rows(weights, rows))
             oof, base = fit_out_of_fold(
-                name, estimator, layer_input, y_rows, classes, folds, partition,
-                method, params, self.early_stopping, 0, self.n_jobs, self.verbose,
+                name,
+                estimator,
+                layer_input,
+                y_rows,
+                classes,
+                folds,
+                partition,
+                method,
+                params,
+                self.early_stopping,
+                0,
+                self.n_jobs,
+                self.verbose,
             )
             if self.refit:
-                base = fit_full(name, estimator, layer_input, y_rows, classes,
-                                method, params)
+                base = fit_full(
+                    name, estimator, layer_input, y_rows, classes, method, params
+                )
             features[name] = oof
             fitted.append(base)
             logger.info("stacking: fitted %s with %s", name, method)
@@ -291,8 +311,19 @@ class _BaseStacking(BaseEstimator):
         counts = np.bincount(np.concatenate([t for _, t in folds]), minlength=len(y))
         params = fit_params_for("final_estimator", final, weights)
         oof, _ = fit_out_of_fold(
-            "final_estimator", final, layer_input, y, classes, folds,
-            bool(np.all(counts == 1)), method, params, False, 0, self.n_jobs, 0,
+            "final_estimator",
+            final,
+            layer_input,
+            y,
+            classes,
+            folds,
+            bool(np.all(counts == 1)),
+            method,
+            params,
+            False,
+            0,
+            self.n_jobs,
+            0,
         )
         rows = np.flatnonzero(~np.isnan(oof).any(axis=1))
         return rows, self._full_proba(oof[rows])

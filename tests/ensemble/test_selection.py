@@ -38,7 +38,9 @@ def _oof(estimator, X, y, folds, method):
 def _brute_force_greedy(predictions, loss, n_iter, with_replacement=True, n_init=0):
     """Greedy selection that recomputes every candidate ensemble from scratch."""
     chosen, trajectory = [], []
-    for m in sorted(range(len(predictions)), key=lambda m: loss(predictions[m]))[:n_init]:
+    for m in sorted(range(len(predictions)), key=lambda m: loss(predictions[m]))[
+        :n_init
+    ]:
         chosen.append(m)
         trajectory.append(loss(np.mean([predictions[c] for c in chosen], axis=0)))
     for _ in range(n_iter):
@@ -67,12 +69,11 @@ _MODELS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "with_replacement, n_init", [(True, 0), (True, 2), (False, 0)]
-)
+@pytest.mark.parametrize("with_replacement, n_init", [(True, 0), (True, 2), (False, 0)])
 def test_ensemble_selection_weights_match_brute_force(with_replacement, n_init):
-    X, y = make_classification(n_samples=90, n_features=5, n_informative=3,
-                               random_state=0)
+    X, y = make_classification(
+        n_samples=90, n_features=5, n_informative=3, random_state=0
+    )
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     selection = EnsembleSelectionClassifier(
         _MODELS, n_iter=12, with_replacement=with_replacement, n_init=n_init, cv=cv
@@ -88,11 +89,12 @@ def test_ensemble_selection_weights_match_brute_force(with_replacement, n_init):
 
     # Prediction is the weighted mean of the fold-averaged probabilities.
     fold_mean = [
-        np.mean([clone(m).fit(X[tr], y[tr]).predict_proba(X[:9]) for tr, _ in folds],
-                axis=0)
+        np.mean(
+            [clone(m).fit(X[tr], y[tr]).predict_proba(X[:9]) for tr, _ in folds], axis=0
+        )
         for _, m in _MODELS
     ]
-    expected = sum(w * p for w, p in zip(weights, fold_mean))
+    expected = sum(w * p for w, p in zip(weights, fold_mean, strict=False))
     np.testing.assert_allclose(selection.predict_proba(X[:9]), expected)
 
 
@@ -154,7 +156,9 @@ def test_averaging_methods_match_closed_forms():
     probas = [clone(m).fit(X, y).predict_proba(X) for _, m in models]
 
     mean = AveragingClassifier(models, weights=[3, 1]).fit(X, y)
-    np.testing.assert_allclose(mean.predict_proba(X), 0.75 * probas[0] + 0.25 * probas[1])
+    np.testing.assert_allclose(
+        mean.predict_proba(X), 0.75 * probas[0] + 0.25 * probas[1]
+    )
 
     geometric = AveragingClassifier(models, method="geometric").fit(X, y)
     raw = np.sqrt(probas[0] * probas[1])
@@ -171,8 +175,10 @@ def test_averaging_regressor_optimized_weights_match_closed_form():
     # Two models: the squared-error optimum on the simplex is the clipped
     # projection w = <y - b, a - b> / |a - b|^2.
     X, y = make_regression(n_samples=120, n_features=4, noise=20.0, random_state=5)
-    models = [("ridge", Ridge(alpha=50.0)), ("tree", DecisionTreeRegressor(
-        max_depth=4, random_state=0))]
+    models = [
+        ("ridge", Ridge(alpha=50.0)),
+        ("tree", DecisionTreeRegressor(max_depth=4, random_state=0)),
+    ]
     cv = KFold(4)
     averaging = AveragingRegressor(models, weights="optimize", cv=cv).fit(X, y)
     a, b = (_oof(m, X, y, list(cv.split(X)), "predict") for _, m in models)
@@ -184,12 +190,15 @@ def test_averaging_classifier_optimized_weights_match_grid_search():
     X, y = make_classification(n_samples=120, n_features=5, random_state=6)
     cv = StratifiedKFold(3)
     averaging = AveragingClassifier(_MODELS[:3], weights="optimize", cv=cv).fit(X, y)
-    predictions = [_oof(m, X, y, list(cv.split(X, y)), "predict_proba")
-                   for _, m in _MODELS[:3]]
+    predictions = [
+        _oof(m, X, y, list(cv.split(X, y)), "predict_proba") for _, m in _MODELS[:3]
+    ]
     grid = np.linspace(0, 1, 101)
     best = min(
         ((a, b, 1 - a - b) for a, b in itertools.product(grid, grid) if a + b <= 1),
-        key=lambda w: log_loss(y, sum(wi * p for wi, p in zip(w, predictions))),
+        key=lambda w: log_loss(
+            y, sum(wi * p for wi, p in zip(w, predictions, strict=False))
+        ),
     )
     np.testing.assert_allclose(averaging.weights_, best, atol=0.02)
 

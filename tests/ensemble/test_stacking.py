@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.compose import make_column_transformer
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.compose import make_column_transformer
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
@@ -50,12 +50,18 @@ def _hand_stack(estimators, final, X, y, X_new, folds, method="predict_proba"):
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_stacking_classifier_matches_hand_loop(n_classes):
     X, y = make_classification(
-        n_samples=150, n_features=6, n_informative=4, n_classes=n_classes,
+        n_samples=150,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
         random_state=0,
     )
     X_new = X[:20] + 0.1
-    bases = [LogisticRegression(), GaussianNB(), DecisionTreeClassifier(max_depth=3,
-                                                                         random_state=0)]
+    bases = [
+        LogisticRegression(),
+        GaussianNB(),
+        DecisionTreeClassifier(max_depth=3, random_state=0),
+    ]
     cv = StratifiedKFold(4, shuffle=True, random_state=0)
     stack = StackingClassifier(
         [(f"m{i}", b) for i, b in enumerate(bases)], cv=cv, guard=False
@@ -80,7 +86,9 @@ def test_stacking_regressor_matches_hand_loop():
     cv = KFold(3, shuffle=True, random_state=1)
     stack = StackingRegressor(
         [("ridge", bases[0]), ("tree", bases[1])],
-        final_estimator=LinearRegression(), cv=cv, guard=False,
+        final_estimator=LinearRegression(),
+        cv=cv,
+        guard=False,
     ).fit(X, y)
 
     meta, final, meta_new = _hand_stack(
@@ -97,7 +105,9 @@ def test_stacking_refit_true_matches_full_fits():
     stack = StackingClassifier(
         [("lr", bases[0]), ("nb", bases[1])], cv=cv, refit=True, guard=False
     ).fit(X, y)
-    meta, final, _ = _hand_stack(bases, LogisticRegression(), X, y, X, list(cv.split(X, y)))
+    _meta, final, _ = _hand_stack(
+        bases, LogisticRegression(), X, y, X, list(cv.split(X, y))
+    )
     full = np.column_stack([clone(b).fit(X, y).predict_proba(X)[:, 1] for b in bases])
     np.testing.assert_allclose(stack.predict_proba(X), final.predict_proba(full))
 
@@ -110,13 +120,16 @@ def test_stacking_two_layers_with_passthrough_match_hand_loop():
     layer2 = [LogisticRegression(C=0.5)]
     stack = StackingClassifier(
         [[("lr", layer1[0]), ("nb", layer1[1])], [("lr2", layer2[0])]],
-        cv=cv, passthrough=True, guard=False,
+        cv=cv,
+        passthrough=True,
+        guard=False,
     ).fit(X, y)
 
     meta1, _, new1 = _hand_stack(layer1, LogisticRegression(), X, y, X[:10], folds)
     input2, new_input2 = np.hstack([meta1, X]), np.hstack([new1, X[:10]])
-    meta2, final, new2 = _hand_stack(layer2, LogisticRegression(), input2, y,
-                                     new_input2, folds)
+    meta2, final, new2 = _hand_stack(
+        layer2, LogisticRegression(), input2, y, new_input2, folds
+    )
     final = LogisticRegression().fit(np.hstack([meta2, X]), y)
     np.testing.assert_allclose(stack.oof_predictions_, meta2)
     np.testing.assert_allclose(
@@ -144,9 +157,7 @@ def test_stacking_base_returning_series_matches_numpy_base():
     cv = KFold(3)
     series = StackingRegressor([("s", _SeriesRegressor())], cv=cv, guard=False)
     plain = StackingRegressor([("s", LinearRegression())], cv=cv, guard=False)
-    np.testing.assert_allclose(
-        series.fit(X, y).predict(X), plain.fit(X, y).predict(X)
-    )
+    np.testing.assert_allclose(series.fit(X, y).predict(X), plain.fit(X, y).predict(X))
 
 
 def test_stacking_dataframe_with_unusual_index_is_positional():
@@ -190,7 +201,10 @@ def test_stacking_passthrough_keeps_category_columns_for_final_estimator():
         LogisticRegression(),
     )
     StackingClassifier(
-        [("lr", numeric)], final_estimator=_Recorder(), cv=3, passthrough=True,
+        [("lr", numeric)],
+        final_estimator=_Recorder(),
+        cv=3,
+        passthrough=True,
         guard=False,
     ).fit(X_frame, y)
     assert isinstance(seen["dtypes"]["colour"], pd.CategoricalDtype)
@@ -208,7 +222,8 @@ def test_stacking_linear_svc_uses_decision_function():
         expected[test] = LinearSVC().fit(X[train], y[train]).decision_function(X[test])
     np.testing.assert_allclose(stack.oof_predictions_[:, 0], expected)
     assert [base.method for base in stack.layers_[0]] == [
-        "decision_function", "predict_proba",
+        "decision_function",
+        "predict_proba",
     ]
 
 
@@ -218,7 +233,7 @@ def test_stacking_forced_method_missing_raises_naming_model():
         [("lr", LogisticRegression()), ("svc", LinearSVC())],
         stack_method="predict_proba",
     )
-    with pytest.raises(ValueError, match="Base model 'svc'.*predict_proba"):
+    with pytest.raises(ValueError, match=r"Base model 'svc'.*predict_proba"):
         stack.fit(X, y)
 
 
@@ -228,7 +243,9 @@ def test_stacking_time_series_split_trains_final_on_covered_rows():
     folds = list(cv.split(X))
     stack = StackingRegressor(
         [("ridge", Ridge()), ("lin", LinearRegression())],
-        final_estimator=LinearRegression(), cv=cv, guard=False,
+        final_estimator=LinearRegression(),
+        cv=cv,
+        guard=False,
     ).fit(X, y)
 
     covered = np.concatenate([test for _, test in folds])
@@ -273,8 +290,9 @@ def test_stacking_guard_falls_back_when_stacking_overfits():
     # One informative model among many noise models and few rows: the final
     # estimator fits the noise columns and scores below the good model.
     rng = np.random.default_rng(0)
-    X, y = make_classification(n_samples=60, n_features=4, n_informative=2,
-                               n_redundant=0, random_state=10)
+    X, y = make_classification(
+        n_samples=60, n_features=4, n_informative=2, n_redundant=0, random_state=10
+    )
     noise = [
         (
             f"noise{i}",
@@ -302,8 +320,11 @@ def test_stacking_guard_falls_back_when_stacking_overfits():
     # The fallback predicts with the mean of lr's fold models.
     folds = list(StratifiedKFold(3).split(X_noisy, y))
     expected = np.mean(
-        [clone(lr).fit(X_noisy[tr], y[tr]).predict_proba(X_noisy[:7])
-         for tr, _ in folds], axis=0,
+        [
+            clone(lr).fit(X_noisy[tr], y[tr]).predict_proba(X_noisy[:7])
+            for tr, _ in folds
+        ],
+        axis=0,
     )
     np.testing.assert_allclose(stack.predict_proba(X_noisy[:7]), expected)
 
@@ -312,12 +333,15 @@ def test_stacking_guard_keeps_stack_when_it_helps():
     # Two models that each see half of the signal: their stack beats both.
     from sklearn.metrics import roc_auc_score
 
-    X, y = make_classification(n_samples=400, n_features=6, n_informative=6,
-                               n_redundant=0, random_state=11)
-    left = make_pipeline(make_column_transformer(("passthrough", [0, 1, 2])),
-                         LogisticRegression())
-    right = make_pipeline(make_column_transformer(("passthrough", [3, 4, 5])),
-                          LogisticRegression())
+    X, y = make_classification(
+        n_samples=400, n_features=6, n_informative=6, n_redundant=0, random_state=11
+    )
+    left = make_pipeline(
+        make_column_transformer(("passthrough", [0, 1, 2])), LogisticRegression()
+    )
+    right = make_pipeline(
+        make_column_transformer(("passthrough", [3, 4, 5])), LogisticRegression()
+    )
     cv = StratifiedKFold(5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", SktricksWarning)
@@ -328,7 +352,9 @@ def test_stacking_guard_keeps_stack_when_it_helps():
     for name, model in [("left", left), ("right", right)]:
         oof = np.zeros(400)
         for train, test in cv.split(X, y):
-            oof[test] = clone(model).fit(X[train], y[train]).predict_proba(X[test])[:, 1]
+            oof[test] = (
+                clone(model).fit(X[train], y[train]).predict_proba(X[test])[:, 1]
+            )
         assert stack.base_scores_[name] == pytest.approx(roc_auc_score(y, oof))
     assert stack.stack_score_ > max(stack.base_scores_.values())
 
@@ -351,12 +377,17 @@ def test_stacking_reordered_columns_at_predict_raise():
 
 
 def test_stacking_random_forest_with_string_labels():
-    X, y = make_classification(n_samples=90, n_classes=3, n_informative=3,
-                               random_state=12)
+    X, y = make_classification(
+        n_samples=90, n_classes=3, n_informative=3, random_state=12
+    )
     labels = np.array(["ant", "bee", "cat"])[y]
     stack = StackingClassifier(
-        [("rf", RandomForestClassifier(n_estimators=10, random_state=0)),
-         ("svc", LinearSVC())], cv=3, guard=False,
+        [
+            ("rf", RandomForestClassifier(n_estimators=10, random_state=0)),
+            ("svc", LinearSVC()),
+        ],
+        cv=3,
+        guard=False,
     ).fit(X, labels)
     assert set(stack.predict(X)) <= set(labels)
     assert stack.oof_predictions_.shape == (90, 6)
