@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
@@ -32,6 +31,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_samples
 
 from sktricks.model_selection._early_stopping import (
@@ -67,7 +67,10 @@ class OOFResult:
         The fold models' predictions on ``X_test``, averaged (``None`` when no
         ``X_test`` was given). Same layout as ``oof_``.
     estimators_ : list of estimators
-        The fitted clone of each fold.
+        The fitted clone of each fold. XGBoost classifiers, and LightGBM
+        classifiers fitted with early stopping, are fitted on the codes
+        ``0..k-1`` of the classes in their training fold, so their own
+        ``classes_`` are those codes.
     folds_ : list of (ndarray, ndarray)
         Positional train and test indices of each fold.
     scores_ : dict or None
@@ -265,23 +268,26 @@ def cross_val_oof(
         rounds=early_stopping_rounds,
         validation_fraction=validation_fraction,
     )
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    # A generator lets the progress bar advance per fold; without a bar the
+    # plain list return avoids its small dispatch overhead.
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator" if verbose > 0 else "list")
+    tasks = (
+        delayed(_fit_fold)(
+            clone(estimator),
+            X,
+            y_array,
+            train,
+            test,
+            fit_params,
+            X_test,
+            settings,
+            seed,
+        )
+        for (train, test), seed in zip(folds, seeds, strict=True)
+    )
     outputs = list(
         progress_bar(
-            parallel(
-                delayed(_fit_fold)(
-                    clone(estimator),
-                    X,
-                    y_array,
-                    train,
-                    test,
-                    fit_params,
-                    X_test,
-                    settings,
-                    seed,
-                )
-                for (train, test), seed in zip(folds, seeds)
-            ),
+            parallel(tasks),
             verbose=verbose,
             total=len(folds),
             desc="folds",
@@ -296,8 +302,8 @@ def cross_val_oof(
     logger.info("cross_val_oof fitted %d folds with %s", len(folds), method_)
 
     return OOFResult(
-        oof_=_to_output(oof, X, classes, y),
-        test_=None if test is None else _to_output(test, X_test, classes, y),
+        oof_=_to_output(oof, X, classes, y, method_),
+        test_=None if test is None else _to_output(test, X_test, classes, y, method_),
         estimators_=[out.estimator for out in outputs],
         folds_=folds,
         scores_=scores,
@@ -359,6 +365,10 @@ def _validate_target(y: Any, n_samples: int) -> np.ndarray | None:
         raise ValueError(
             f"y has shape {y_array.shape}; cross_val_oof takes a 1-D target."
         )
+    if y_array.dtype == object and pd.api.types.infer_dtype(y_array) == "string":
+        # Fixed-width strings sort, compare and pickle much faster than Python
+        # string objects, which matters once per fold and per worker.
+        y_array = y_array.astype(str)
     if y_array.shape[0] != n_samples:
         raise ValueError(
             f"X has {n_samples} rows but y has {y_array.shape[0]}; they must match."
@@ -411,8 +421,7 @@ def _check_X_test(X: Any, X_test: Any) -> None:
             f"X_test columns differ from X: missing {missing}, unexpected {extra}."
         )
     raise ValueError(
-        "X_test has X's columns in another order; reorder it with "
-        "X_test[X.columns]."
+        "X_test has X's columns in another order; reorder it with X_test[X.columns]."
     )
 
 
@@ -440,7 +449,10 @@ def _route_params(
         params["groups"] = groups
     router = (
         MetadataRouter(owner="cross_val_oof")
-        .add(splitter=cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        .add(
+            splitter=cv,
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
         .add(
             estimator=estimator,
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
@@ -482,11 +494,13 @@ def _fit_fold(
     X_train = _safe_indexing(X, train)
     y_train = None if y is None else y[train]
 
-    # XGBoost takes only labels 0..k-1, so a fold that lacks a class is fitted
-    # on its own contiguous codes and decoded again below.
+    # XGBoost (and LightGBM with an evaluation set) is fitted on the fold's
+    # own contiguous label codes, decoded again when predicting.
     fold_classes = None
-    encode = settings.classes is not None and needs_contiguous_labels(estimator)
-    if encode:
+    encode = settings.classes is not None and needs_contiguous_labels(
+        estimator, settings.early_stopping
+    )
+    if encode and y_train is not None:
         fold_classes = np.unique(y_train)
 
     best_iteration = None
@@ -497,9 +511,17 @@ def _fit_fold(
         else:
             estimator.fit(X_train, y_fit, **train_params)
     else:
-        best_iteration = _fit_early_stopped(
-            estimator, X, y, train, test, fit_params, train_params, fold_classes,
-            settings, seed,
+        best_iteration, fold_classes = _fit_early_stopped(
+            estimator,
+            X,
+            y,
+            train,
+            test,
+            fit_params,
+            train_params,
+            fold_classes,
+            settings,
+            seed,
         )
 
     if fold_classes is None and settings.classes is not None:
@@ -522,7 +544,9 @@ def _fit_early_stopped(
     fold_classes: np.ndarray | None,
     settings: _FoldSettings,
     seed: int,
-) -> int:
+) -> tuple[int, np.ndarray | None]:
+    """Fit with early stopping; return the best iteration and the label
+    codes' classes, which shrink when the inner split leaves a class out."""
     weights = weights_from(fit_params, estimator)
     if settings.early_stopping == "inner":
         fit_rows, val_rows = _inner_split(y, train, settings, seed)
@@ -535,12 +559,12 @@ def _fit_early_stopped(
     # Held-out rows of a class the training part never saw cannot be scored
     # by the fold model, so they are left out of the evaluation set.
     y_fit = None if y is None else y[fit_rows]
-    if settings.classes is not None and y is not None:
+    if settings.classes is not None and y is not None and y_fit is not None:
         val_rows = val_rows[np.isin(y[val_rows], np.unique(y_fit))]
         if fold_classes is not None:
             fold_classes = np.unique(y_fit)
 
-    return fit_with_early_stopping(
+    best_iteration = fit_with_early_stopping(
         estimator,
         settings.family or "",
         _safe_indexing(X, fit_rows),
@@ -551,6 +575,7 @@ def _fit_early_stopped(
         None if weights is None else _safe_indexing(weights, val_rows),
         settings.rounds,
     )
+    return best_iteration, fold_classes
 
 
 def _inner_split(
@@ -606,7 +631,7 @@ def _align_columns(
         if classes.shape[0] == 2 and fold_classes.shape[0] == 2:
             return predictions
         raise ValueError(
-            f"A training fold holds only the classes {fold_classes.tolist()} of "
+            f"A training fold contains only the classes {fold_classes.tolist()} of "
             f"{classes.tolist()}, so its 1-D decision_function cannot be placed; "
             "use stratified folds or method='predict_proba'."
         )
@@ -628,7 +653,7 @@ def _assemble_oof(
 ) -> np.ndarray:
     first = outputs[0].oof
     oof = np.empty((n_samples, *first.shape[1:]), dtype=first.dtype)
-    for output, (_, test) in zip(outputs, folds):
+    for output, (_, test) in zip(outputs, folds, strict=True):
         oof[test] = output.oof
     return oof
 
@@ -647,15 +672,18 @@ def _average_test(outputs: list[_FoldOutput], average: str, settings: _FoldSetti
     return stacked.mean(axis=0)
 
 
-def _to_output(predictions: np.ndarray, X: Any, classes: Any, y: Any) -> Any:
+def _to_output(
+    predictions: np.ndarray, X: Any, classes: Any, y: Any, method: str
+) -> Any:
     """Give the public layout: binary keeps classes_[1]; pandas keeps the index."""
-    if classes is not None and predictions.ndim == 2 and classes.shape[0] == 2:
+    scores_positive_class = classes is not None and method != "predict"
+    if scores_positive_class and predictions.ndim == 2 and classes.shape[0] == 2:
         predictions = predictions[:, 1]
     if not isinstance(X, (pd.DataFrame, pd.Series)):
         return predictions
     if predictions.ndim == 2:
         return pd.DataFrame(predictions, index=X.index, columns=list(classes))
-    if classes is not None and predictions.dtype != object and classes.shape[0] == 2:
+    if scores_positive_class and classes.shape[0] == 2:
         name = classes[1]
     else:
         name = getattr(y, "name", None)
