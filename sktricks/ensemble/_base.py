@@ -275,7 +275,10 @@ def fit_out_of_fold(
         oof, models = _fit_any_folds(
             estimator, X, y, classes, folds, method, params, stop, random_state
         )
-    encoded = classifier and needs_contiguous_labels(estimator)
+    # NOTE: with early_stopping="inner" a fold whose inner fit rows miss a
+    # class is decoded by cross_val_oof with fewer classes than y[train]
+    # holds; this reconstruction assumes they match.
+    encoded = classifier and needs_contiguous_labels(estimator, stop)
     model_classes = [
         (np.unique(y[train]) if encoded else np.asarray(model.classes_))
         if classifier
@@ -341,7 +344,7 @@ def fit_full(
 ) -> FittedBase:
     """Fit one clone on every row (``refit=True``)."""
     model = clone(estimator)
-    encoded = classes is not None and needs_contiguous_labels(estimator)
+    encoded = classes is not None and needs_contiguous_labels(estimator, False)
     target = np.searchsorted(classes, y) if classes is not None and encoded else y
     model.fit(X, target, **params)
     model_classes = [None if classes is None else classes]
