@@ -23,8 +23,8 @@ def _fusion_classifiers():
     from sklearn.linear_model import LogisticRegression
 
     return [
-        ("lr", LogisticRegression()),
-        ("lr_strong", LogisticRegression(C=0.1)),
+        ("lr", LogisticRegression(solver="newton-cholesky")),
+        ("lr_strong", LogisticRegression(solver="newton-cholesky", C=0.1)),
     ]
 
 
@@ -40,7 +40,11 @@ def _fusion_regressors():
 
 _CONSTRUCTOR_ARGS: dict[str, object] = {
     # Small, fast base models and 3 folds keep the ensemble checks quick.
-    "StackingClassifier": lambda: {"estimators": _fusion_classifiers(), "cv": 3},
+    "StackingClassifier": lambda: {
+        "estimators": _fusion_classifiers(),
+        "final_estimator": _fusion_classifiers()[0][1],
+        "cv": 3,
+    },
     "StackingRegressor": lambda: {"estimators": _fusion_regressors(), "cv": 3},
     "EnsembleSelectionClassifier": lambda: {
         "estimators": _fusion_classifiers(),
