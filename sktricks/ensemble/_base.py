@@ -186,6 +186,9 @@ def fit_params_for(
     """
     if sample_weight is None:
         return {}
+    # NOTE: the fusion estimators define no get_metadata_routing yet, so with
+    # routing enabled only sample_weight is forwarded, and a splitter that
+    # leaves rows out (TimeSeriesSplit) does not route it at all.
     if _routing_enabled():
         return {"sample_weight": sample_weight}
     if isinstance(estimator, Pipeline):
