@@ -73,6 +73,58 @@ _CONSTRUCTOR_ARGS["DAEFeatures"] = lambda: {
     "random_state": 0,
 }
 
+
+def _fusion_classifiers():
+    from sklearn.linear_model import LogisticRegression
+
+    return [
+        ("lr", LogisticRegression(solver="newton-cholesky")),
+        ("lr_strong", LogisticRegression(solver="newton-cholesky", C=0.1)),
+    ]
+
+
+def _fusion_regressors():
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    return [
+        ("ridge", Ridge()),
+        ("tree", DecisionTreeRegressor(max_depth=3, random_state=0)),
+    ]
+
+
+_CONSTRUCTOR_ARGS.update(
+    {
+        # Small, fast base models and 3 folds keep the ensemble checks quick.
+        "StackingClassifier": lambda: {
+            "estimators": _fusion_classifiers(),
+            "final_estimator": _fusion_classifiers()[0][1],
+            "cv": 3,
+        },
+        "StackingRegressor": lambda: {"estimators": _fusion_regressors(), "cv": 3},
+        "EnsembleSelectionClassifier": lambda: {
+            "estimators": _fusion_classifiers(),
+            "cv": 3,
+            "n_iter": 5,
+        },
+        "EnsembleSelectionRegressor": lambda: {
+            "estimators": _fusion_regressors(),
+            "cv": 3,
+            "n_iter": 5,
+        },
+        "AveragingClassifier": lambda: {"estimators": _fusion_classifiers()},
+        "BlendingClassifier": lambda: {
+            "estimators": _fusion_classifiers(),
+            "random_state": 0,
+        },
+        "BlendingRegressor": lambda: {
+            "estimators": _fusion_regressors(),
+            "random_state": 0,
+        },
+        "AveragingRegressor": lambda: {"estimators": _fusion_regressors()},
+    }
+)
+
 # Checks an estimator is known to fail, keyed by class name, each mapped to
 # the reason; passed to scikit-learn as ``expected_failed_checks``.
 _REGRESSION_TARGET = (
@@ -105,6 +157,19 @@ _EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
         ),
     },
 }
+_BLENDING_SPLIT = (
+    "the held-out slice is a random split of the rows, so repeating a row "
+    "is not the same as doubling its weight"
+)
+_EXPECTED_FAILED_CHECKS.update(
+    {
+        name: {
+            "check_sample_weight_equivalence_on_dense_data": _BLENDING_SPLIT,
+            "check_sample_weight_equivalence_on_sparse_data": _BLENDING_SPLIT,
+        }
+        for name in ("BlendingClassifier", "BlendingRegressor")
+    }
+)
 
 
 def _instances(type_filter=None):

@@ -6,7 +6,10 @@ report and a plot. Register a recipe with :func:`register_recipe` to add a
 trick to the benchmark.
 """
 
-from sktricks.bench import _recipes_imbalance  # noqa: F401  (registers recipes)
+from sktricks.bench import (
+    _recipes_ensemble,  # noqa: F401  (registers recipes)
+    _recipes_imbalance,  # noqa: F401  (registers recipes)
+)
 from sktricks.bench._recipes import (
     Recipe,
     get_recipe,

@@ -1,0 +1,407 @@
+"""Shared pieces of the fusion estimators: base models fitted out of fold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._metadata_requests import _routing_enabled
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _assert_all_finite,
+    _num_samples,
+    check_array,
+    column_or_1d,
+    has_fit_parameter,
+    validate_data,
+)
+
+from sktricks.model_selection import cross_val_oof
+from sktricks.model_selection._early_stopping import (
+    boosting_family,
+    needs_contiguous_labels,
+)
+from sktricks.model_selection._oof import (
+    _METHODS,
+    _fit_fold,
+    _FoldSettings,
+    _PrecomputedPredictions,
+    _predict,
+    _resolve_method,
+    _validate_target,
+)
+
+
+@dataclass
+class FittedBase:
+    """One base model: its fitted copies and how to turn them into features.
+
+    ``models`` holds one model per fold (their predictions are averaged) or a
+    single model refitted on all rows.
+    """
+
+    name: str
+    method: str
+    classes: np.ndarray | None
+    models: list[Any]
+    model_classes: list[np.ndarray | None] = field(default_factory=list)
+    encoded: bool = False
+
+    def raw(self, X: Any) -> np.ndarray:
+        """Average the models' outputs; classifiers keep one column per class."""
+        settings = _settings(self.method, self.classes)
+        outputs = np.stack(
+            [
+                _predict(model, X, classes, settings, self.encoded)
+                for model, classes in zip(self.models, self.model_classes, strict=False)
+            ]
+        )
+        if self.method == "predict" and self.classes is not None:
+            # Labels cannot be averaged: the most frequent label wins.
+            codes = np.searchsorted(self.classes, outputs)
+            votes = np.apply_along_axis(
+                np.bincount, 0, codes, minlength=len(self.classes)
+            )
+            return self.classes[votes.argmax(axis=0)]
+        return outputs.mean(axis=0)
+
+    def features(self, X: Any) -> np.ndarray:
+        """The model's stacking features for ``X``, in :func:`to_features` layout."""
+        return to_features(self.raw(X), self.method, self.classes)
+
+    def proba(self, X: Any) -> np.ndarray:
+        """Averaged class probabilities, one column per class."""
+        return self.raw(X)
+
+
+def _settings(method: str, classes: np.ndarray | None) -> _FoldSettings:
+    return _FoldSettings(
+        method=method,
+        classes=classes,
+        early_stopping=False,
+        family=None,
+        rounds=1,
+        validation_fraction=0.1,
+    )
+
+
+def to_features(raw: np.ndarray, method: str, classes: np.ndarray | None) -> Any:
+    """Stacking layout: 2-D float, one column per binary model.
+
+    A binary probability model contributes only the probability of
+    ``classes[1]``, because the other column is one minus it and a second,
+    perfectly collinear feature only hurts linear final estimators. Labels
+    become their position in ``classes`` so that string labels are usable.
+    """
+    raw = np.asarray(raw)
+    if classes is not None and method == "predict":
+        raw = np.searchsorted(classes, raw).astype(float)
+    elif classes is not None and raw.ndim == 2 and classes.shape[0] == 2:
+        raw = raw[:, 1]
+    raw = raw.astype(float)
+    return raw.reshape(raw.shape[0], -1)
+
+
+def feature_names(name: str, n_columns: int, classes: np.ndarray | None) -> list[str]:
+    """Column names of one model's features: ``name`` or ``name_<class>``."""
+    if n_columns == 1:
+        return [name]
+    labels = classes if classes is not None else range(n_columns)
+    return [f"{name}_{label}" for label in labels]
+
+
+def validate_input(estimator: Any, X: Any, y: Any = None, reset: bool = True) -> Any:
+    """Check ``X`` (and that ``y`` is given) without converting a DataFrame.
+
+    DataFrames and sparse matrices reach the base models unchanged, so
+    category and nullable columns keep their dtypes; other containers become
+    arrays. NaN is left to the base models, which know whether they take it.
+    """
+    if reset and y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target "
+            "y is None."
+        )
+    checked = check_array(
+        X, accept_sparse=["csr", "csc"], dtype=None, ensure_all_finite=False
+    )
+    if not isinstance(X, (pd.DataFrame, np.ndarray)):
+        # Lists and array-likes become arrays; sparse formats without row
+        # indexing (dia, coo) become CSR.
+        X = checked
+    validate_data(estimator, X, skip_check_array=True, reset=reset)
+    return X
+
+
+def check_named_estimators(estimators: Any, owner: str) -> list[tuple[str, Any]]:
+    """Validate a list of ``(name, estimator)`` pairs."""
+    if not isinstance(estimators, (list, tuple)) or len(estimators) == 0:
+        raise ValueError(
+            f"{owner} needs a non-empty list of (name, estimator) pairs; got "
+            f"{estimators!r}."
+        )
+    pairs = []
+    for item in estimators:
+        if (
+            not isinstance(item, tuple)
+            or len(item) != 2
+            or not isinstance(item[0], str)
+            or not hasattr(item[1], "fit")
+        ):
+            raise ValueError(
+                f"{owner} takes (name, estimator) pairs; {item!r} is not one."
+            )
+        pairs.append(item)
+    names = [name for name, _ in pairs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"Estimator names must be unique; {duplicates} repeat.")
+    return pairs
+
+
+def resolve_method(name: str, estimator: Any, method: str, classifier: bool) -> str:
+    """The prediction method for one base model, naming the model on error."""
+    try:
+        return _resolve_method(estimator, method, classifier)
+    except ValueError as error:
+        raise ValueError(f"Base model {name!r}: {error}") from None
+
+
+def fit_params_for(
+    name: str, estimator: Any, sample_weight: np.ndarray | None
+) -> dict[str, Any]:
+    """``sample_weight`` as a fit parameter the estimator accepts.
+
+    A Pipeline does not take ``sample_weight`` itself, so it goes to the last
+    step (``<step>__sample_weight``), which scikit-learn's stacking does not
+    do without metadata routing. With routing enabled the estimator's own
+    requests decide.
+    """
+    if sample_weight is None:
+        return {}
+    # NOTE: the fusion estimators define no get_metadata_routing yet, so with
+    # routing enabled only sample_weight is forwarded, and a splitter that
+    # leaves rows out (TimeSeriesSplit) does not route it at all.
+    if _routing_enabled():
+        return {"sample_weight": sample_weight}
+    if isinstance(estimator, Pipeline):
+        step_name, step = estimator.steps[-1]
+        if step != "passthrough" and has_fit_parameter(step, "sample_weight"):
+            return {f"{step_name}__sample_weight": sample_weight}
+    elif has_fit_parameter(estimator, "sample_weight"):
+        return {"sample_weight": sample_weight}
+    raise ValueError(
+        f"Model {name!r} ({type(estimator).__name__}) does not accept "
+        "sample_weight; remove it or fit without sample_weight."
+    )
+
+
+def prepare_target(y: Any, n_samples: int, classifier: bool) -> tuple[Any, Any]:
+    """Validate ``y``; return it as an array and the sorted classes."""
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    y_array = _validate_target(y, n_samples)
+    if y_array is None:
+        raise ValueError("y is None, but the ensemble needs a target to fit.")
+    if not classifier:
+        y_array = y_array.astype(float)
+        _assert_all_finite(y_array, input_name="y")
+        return y_array, None
+    check_classification_targets(y_array)
+    classes = np.unique(y_array)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"y has one class ({classes[0]!r}); a classifier needs at least two."
+        )
+    return y_array, classes
+
+
+def make_folds(cv: Any, X: Any, y: np.ndarray, classifier: bool, groups: Any):
+    """Folds of ``cv`` as positional arrays, and whether they partition the rows."""
+    splitter = check_cv(cv, y, classifier=classifier)
+    folds = [
+        (np.asarray(train), np.asarray(test))
+        for train, test in splitter.split(X, y, groups)
+    ]
+    n_samples = _num_samples(X)
+    counts = np.bincount(
+        np.concatenate([test for _, test in folds]), minlength=n_samples
+    )
+    return folds, bool(np.all(counts == 1))
+
+
+def fit_out_of_fold(
+    name: str,
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    classes: np.ndarray | None,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    partition: bool,
+    method: str,
+    params: dict[str, Any],
+    early_stopping: bool | str,
+    random_state: Any,
+    n_jobs: int | None,
+    verbose: int,
+) -> tuple[np.ndarray, FittedBase]:
+    """Out-of-fold features of one model and its fold models.
+
+    Rows that no test fold holds (a ``TimeSeriesSplit`` leaves out the first
+    block) get NaN features.
+    """
+    classifier = classes is not None
+    stop = early_stopping if boosting_family(estimator) is not None else False
+    if partition:
+        result = cross_val_oof(
+            estimator,
+            X,
+            y,
+            cv=folds,
+            method=method,
+            params=params,
+            early_stopping=stop,
+            random_state=random_state,
+            n_jobs=n_jobs,
+            verbose=verbose,
+        )
+        oof = to_features(np.asarray(result.oof_), method, classes)
+        models = result.estimators_
+    else:
+        oof, models = _fit_any_folds(
+            estimator, X, y, classes, folds, method, params, stop, random_state
+        )
+    # NOTE: with early_stopping="inner" a fold whose inner fit rows miss a
+    # class is decoded by cross_val_oof with fewer classes than y[train]
+    # holds; this reconstruction assumes they match.
+    encoded = classifier and needs_contiguous_labels(estimator, stop)
+    model_classes = [
+        (np.unique(y[train]) if encoded else np.asarray(model.classes_))
+        if classifier
+        else None
+        for model, (train, _) in zip(models, folds, strict=False)
+    ]
+    return oof, FittedBase(name, method, classes, models, model_classes, encoded)
+
+
+def _fit_any_folds(
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    classes: np.ndarray | None,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    method: str,
+    params: dict[str, Any],
+    early_stopping: bool | str,
+    random_state: Any,
+) -> tuple[np.ndarray, list[Any]]:
+    # cross_val_oof insists on a partition, so splitters whose test folds
+    # leave rows out (TimeSeriesSplit) or overlap use the engine's fold step
+    # directly; rows held out several times get the mean of their features.
+    settings = _FoldSettings(
+        method=method,
+        classes=classes,
+        early_stopping=early_stopping,
+        family=boosting_family(estimator) if early_stopping else None,
+        rounds=50,
+        validation_fraction=0.1,
+    )
+    seeds = check_random_state(random_state).randint(
+        np.iinfo(np.int32).max, size=len(folds)
+    )
+    n_samples = _num_samples(X)
+    total = None
+    counts = np.zeros(n_samples)
+    models = []
+    for (train, test), seed in zip(folds, seeds, strict=False):
+        output = _fit_fold(
+            clone(estimator), X, y, train, test, params, None, settings, seed
+        )
+        features = to_features(output.oof, method, classes)
+        if total is None:
+            total = np.zeros((n_samples, features.shape[1]))
+        total[test] += features
+        counts[test] += 1
+        models.append(output.estimator)
+    assert total is not None  # folds is never empty
+    with np.errstate(invalid="ignore", divide="ignore"):
+        oof = total / counts[:, None]
+    return oof, models
+
+
+def fit_full(
+    name: str,
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    classes: np.ndarray | None,
+    method: str,
+    params: dict[str, Any],
+) -> FittedBase:
+    """Fit one clone on every row (``refit=True``)."""
+    model = clone(estimator)
+    encoded = classes is not None and needs_contiguous_labels(estimator, False)
+    target = np.searchsorted(classes, y) if classes is not None and encoded else y
+    model.fit(X, target, **params)
+    model_classes = [None if classes is None else classes]
+    return FittedBase(name, method, classes, [model], model_classes, encoded)
+
+
+def take_rows(data: Any, rows: np.ndarray | None) -> Any:
+    """Rows by position; ``None`` means all rows."""
+    if rows is None or data is None:
+        return data
+    return _safe_indexing(data, rows)
+
+
+def score_predictions(
+    scoring: Any,
+    estimator: Any,
+    predictions: np.ndarray,
+    y: np.ndarray,
+    method: str,
+    classes: np.ndarray | None,
+) -> float:
+    """Score stored predictions with a scikit-learn scorer, without predicting."""
+    scorer = check_scoring(estimator, scoring=scoring)
+    cached = _PrecomputedPredictions(predictions, method, classes)
+    rows = np.arange(predictions.shape[0]).reshape(-1, 1)
+    return float(scorer(cached, rows, y))
+
+
+def as_frame_like(features: np.ndarray, names: list[str], X: Any) -> Any:
+    """Features as a DataFrame with ``X``'s index when ``X`` is a DataFrame."""
+    if isinstance(X, pd.DataFrame):
+        return pd.DataFrame(features, index=X.index, columns=names)
+    return features
+
+
+def is_classifier_task(estimator: Any) -> bool:
+    return bool(is_classifier(estimator))
+
+
+__all__ = [
+    "_METHODS",
+    "FittedBase",
+    "as_frame_like",
+    "check_named_estimators",
+    "feature_names",
+    "fit_full",
+    "fit_out_of_fold",
+    "fit_params_for",
+    "is_classifier_task",
+    "make_folds",
+    "prepare_target",
+    "resolve_method",
+    "score_predictions",
+    "take_rows",
+    "to_features",
+    "validate_input",
+]

@@ -1,0 +1,561 @@
+"""Out-of-fold stacking with fold-model averaging, several layers and a guard."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from numbers import Integral
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from sktricks.ensemble._base import (
+    _METHODS,
+    FittedBase,
+    check_named_estimators,
+    feature_names,
+    fit_full,
+    fit_out_of_fold,
+    fit_params_for,
+    make_folds,
+    prepare_target,
+    resolve_method,
+    score_predictions,
+    take_rows,
+    validate_input,
+)
+from sktricks.exceptions import SktricksWarning
+
+logger = logging.getLogger(__name__)
+
+STACK = "stack"
+
+
+def _final_has(name: str):
+    def check(self: Any) -> bool:
+        if hasattr(self, "selected_") and self.selected_ != STACK:
+            return self._selected_base().method == name
+        final = self.final_estimator_ if hasattr(self, "final_estimator_") else None
+        if final is None:
+            final = (
+                self._default_final()
+                if self.final_estimator is None
+                else (self.final_estimator)
+            )
+        return hasattr(final, name)
+
+    return check
+
+
+def _full_length(
+    features: dict[str, np.ndarray], rows: np.ndarray | None, n_samples: int
+) -> dict[str, np.ndarray]:
+    """Features indexed by original row position, NaN where a row has none."""
+    if rows is None:
+        return features
+    full = {}
+    for name, values in features.items():
+        padded = np.full((n_samples, values.shape[1]), np.nan)
+        padded[rows] = values
+        full[name] = padded
+    return full
+
+
+class _BaseStacking(BaseEstimator):
+    """Fit the layers out of fold, then the final estimator on their output."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimators": [list],
+        "final_estimator": [HasMethods("fit"), None],
+        "cv": ["cv_object"],
+        "stack_method": [StrOptions({"auto", *_METHODS})],
+        "passthrough": ["boolean"],
+        "refit": ["boolean"],
+        "guard": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"inner"})],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimators: list,
+        final_estimator: Any = None,
+        *,
+        cv: Any = 5,
+        stack_method: str = "auto",
+        passthrough: bool = False,
+        refit: bool = False,
+        guard: bool = True,
+        early_stopping: bool | str = False,
+        n_jobs: int | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.estimators = estimators
+        self.final_estimator = final_estimator
+        self.cv = cv
+        self.stack_method = stack_method
+        self.passthrough = passthrough
+        self.refit = refit
+        self.guard = guard
+        self.early_stopping = early_stopping
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # Fitting -------------------------------------------------------------------
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _layers(self) -> list[list[tuple[str, Any]]]:
+        """``estimators`` as a list of layers of (name, estimator) pairs."""
+        estimators = self.estimators
+        if estimators and all(isinstance(layer, list) for layer in estimators):
+            layers = [
+                check_named_estimators(layer, type(self).__name__)
+                for layer in estimators
+            ]
+        else:
+            layers = [check_named_estimators(estimators, type(self).__name__)]
+        names = [name for layer in layers for name, _ in layer]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Estimator names must be unique across layers: {names}.")
+        return layers
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None
+    ) -> _BaseStacking:
+        """Fit every layer out of fold, then the final estimator.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training data; DataFrame rows are taken by position, so any
+            index works.
+        y : array-like of shape (n_samples,)
+            Target.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to every base model and to the final estimator (to the
+            last step of a Pipeline).
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group-aware ``cv``.
+
+        Returns
+        -------
+        self : object
+            The fitted ensemble.
+        """
+        X = validate_input(self, X, y)
+        n_samples = X.shape[0]
+        classifier = isinstance(self, ClassifierMixin)
+        y_array, classes = prepare_target(y, n_samples, classifier)
+        if classes is not None:
+            self.classes_ = classes
+        weights = None if sample_weight is None else np.asarray(sample_weight, float)
+        layers = self._layers()
+
+        # Each layer sees the rows that received an out-of-fold prediction
+        # from the layer below; with a partition that is every row.
+        rows: np.ndarray | None = None
+        layer_input = X
+        self.layers_: list[list[FittedBase]] = []
+        first_oof: dict[str, np.ndarray] = {}
+        for depth, layer in enumerate(layers):
+            features, fitted, rows = self._fit_layer(
+                layer, layer_input, X, y_array, classes, weights, groups, rows
+            )
+            self.layers_.append(fitted)
+            if depth == 0:
+                first_oof = _full_length(features, rows, n_samples)
+            layer_input = self._next_input(features, fitted, X, rows)
+
+        self.oof_predictions_ = self._oof_frame(features, fitted, X)
+        covered = np.arange(n_samples) if rows is None else rows
+        y_cov = y_array[covered]
+        weights_cov = None if weights is None else weights[covered]
+
+        self.final_estimator_ = clone(
+            self._default_final()
+            if self.final_estimator is None
+            else self.final_estimator
+        )
+        params = fit_params_for("final_estimator", self.final_estimator_, weights_cov)
+        self.final_estimator_.fit(layer_input, y_cov, **params)
+
+        self.base_scores_, self.stack_score_ = self._scores(
+            first_oof, layer_input, y_cov, covered, groups, classes, weights_cov
+        )
+        self.selected_ = self._select()
+        return self
+
+    def _fit_layer(self, layer, layer_input, X, y, classes, weights, groups, rows):
+        y_rows = y if rows is None else y[rows]
+        groups_rows = take_rows(groups, rows)
+        classifier = classes is not None
+        folds, partition = make_folds(
+            self.cv, layer_input, y_rows, classifier, groups_rows
+        )
+        features: dict[str, np.ndarray] = {}
+        fitted = []
+        for name, estimator in layer:
+            method = resolve_method(name, estimator, self.stack_method, classifier)
+            params = fit_params_for(name, estimator, take_rows(weights, rows))
+            oof, base = fit_out_of_fold(
+                name,
+                estimator,
+                layer_input,
+                y_rows,
+                classes,
+                folds,
+                partition,
+                method,
+                params,
+                self.early_stopping,
+                0,
+                self.n_jobs,
+                self.verbose,
+            )
+            if self.refit:
+                base = fit_full(
+                    name, estimator, layer_input, y_rows, classes, method, params
+                )
+            features[name] = oof
+            fitted.append(base)
+            logger.info("stacking: fitted %s with %s", name, method)
+
+        covered = np.flatnonzero(
+            ~np.isnan(np.hstack(list(features.values()))).any(axis=1)
+        )
+        if covered.shape[0] == 0:
+            raise ValueError(f"cv={self.cv!r} gives no row an out-of-fold prediction.")
+        if covered.shape[0] < y_rows.shape[0]:
+            features = {name: value[covered] for name, value in features.items()}
+            rows = covered if rows is None else rows[covered]
+        return features, fitted, rows
+
+    def _next_input(self, features, fitted, X, rows):
+        """Stack one layer's features, with the original columns if asked."""
+        names = [n for base in fitted for n in self._names(base, features[base.name])]
+        stacked = np.hstack([features[base.name] for base in fitted])
+        X_rows = take_rows(X, rows)
+        if isinstance(X, pd.DataFrame):
+            index = X_rows.index
+            frame = pd.DataFrame(stacked, index=index, columns=names)
+            if not self.passthrough:
+                return frame
+            # Concatenate on the same index so mixed dtypes (category,
+            # nullable) reach the next layer unchanged and no row misaligns.
+            return pd.concat([frame, X_rows], axis=1)
+        if not self.passthrough:
+            return stacked
+        if sparse.issparse(X_rows):
+            return sparse.hstack([sparse.csr_matrix(stacked), X_rows]).tocsr()
+        return np.hstack([stacked, np.asarray(X_rows, dtype=float)])
+
+    def _names(self, base: FittedBase, values: np.ndarray) -> list[str]:
+        return feature_names(base.name, values.shape[1], base.classes)
+
+    def _oof_frame(self, features, fitted, X):
+        names = [n for base in fitted for n in self._names(base, features[base.name])]
+        stacked = np.hstack([features[base.name] for base in fitted])
+        if isinstance(X, pd.DataFrame):
+            return pd.DataFrame(stacked, columns=names)
+        return stacked
+
+    # The guard ---------------------------------------------------------------
+
+    def _scores(self, first_oof, layer_input, y, covered, groups, classes, weights):
+        if not self.guard:
+            return {}, None
+        scoring = self._guard_scoring(classes)
+        folds, _ = make_folds(
+            self.cv, layer_input, y, classes is not None, take_rows(groups, covered)
+        )
+        final = clone(self.final_estimator_)
+        result_rows, stack_oof = self._final_oof(final, layer_input, y, folds, weights)
+        y_scored = y[result_rows]
+        stack_method = "predict_proba" if classes is not None else "predict"
+        stack_score = score_predictions(
+            scoring, final, stack_oof, y_scored, stack_method, classes
+        )
+        base_scores = {}
+        for base in self.layers_[0]:
+            if classes is not None and base.method != "predict_proba":
+                continue
+            predictions = self._full_proba(first_oof[base.name][covered][result_rows])
+            base_scores[base.name] = score_predictions(
+                scoring, final, predictions, y_scored, stack_method, classes
+            )
+        return base_scores, stack_score
+
+    def _final_oof(self, final, layer_input, y, folds, weights):
+        """Out-of-fold predictions of the final estimator on the stacked features."""
+        classes = getattr(self, "classes_", None)
+        method = "predict_proba" if classes is not None else "predict"
+        counts = np.bincount(np.concatenate([t for _, t in folds]), minlength=len(y))
+        params = fit_params_for("final_estimator", final, weights)
+        oof, _ = fit_out_of_fold(
+            "final_estimator",
+            final,
+            layer_input,
+            y,
+            classes,
+            folds,
+            bool(np.all(counts == 1)),
+            method,
+            params,
+            False,
+            0,
+            self.n_jobs,
+            0,
+        )
+        rows = np.flatnonzero(~np.isnan(oof).any(axis=1))
+        return rows, self._full_proba(oof[rows])
+
+    def _full_proba(self, features: np.ndarray) -> np.ndarray:
+        if features.shape[1] == 1:
+            return np.column_stack([1 - features[:, 0], features[:, 0]])
+        return features
+
+    def _select(self) -> str:
+        if not self.guard or not self.base_scores_:
+            return STACK
+        best = max(self.base_scores_, key=self.base_scores_.get)
+        if self.stack_score_ > self.base_scores_[best]:
+            return STACK
+        warnings.warn(
+            f"Stacking scored {self.stack_score_:.6g} out of fold, no better than "
+            f"the base model {best!r} ({self.base_scores_[best]:.6g}); predicting "
+            f"with {best!r} alone. Pass guard=False to keep the stack.",
+            SktricksWarning,
+            # _select <- fit <- scikit-learn's _fit_context wrapper <- caller.
+            stacklevel=4,
+        )
+        return best
+
+    def _selected_base(self) -> FittedBase:
+        return next(b for b in self.layers_[0] if b.name == self.selected_)
+
+    # Prediction ----------------------------------------------------------------
+
+    def _transform_layers(self, X: Any) -> Any:
+        layer_input = X
+        for fitted in self.layers_:
+            features = {base.name: base.features(layer_input) for base in fitted}
+            layer_input = self._next_input(features, fitted, X, None)
+        return layer_input
+
+    def _check_predict_input(self, X: Any) -> Any:
+        check_is_fitted(self)
+        return validate_input(self, X, reset=False)
+
+
+class StackingClassifier(ClassifierMixin, _BaseStacking):
+    """Stack classifiers on their out-of-fold predictions.
+
+    Each base model is fitted once per fold of ``cv`` through
+    :func:`sktricks.model_selection.cross_val_oof`; the final estimator
+    learns from their out-of-fold predictions. Unlike
+    :class:`sklearn.ensemble.StackingClassifier`, the default
+    ``refit=False`` predicts with the mean of the fold models, so no base
+    model is fitted on all rows (k fits instead of k + 1). Layers can be
+    stacked, splitters whose test folds do not cover every row
+    (``TimeSeriesSplit``) work, and a guard falls back to the best base model
+    when stacking does not beat it out of fold.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) or list of such lists
+        The base models. A list of lists is a multi-layer stack: each layer
+        is fitted out of fold on the output of the layer below.
+    final_estimator : estimator, default=None
+        Learns from the last layer's output; ``LogisticRegression()`` when
+        ``None``.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds for every layer and for the guard. An int means
+        ``StratifiedKFold``. Test folds may leave rows out: the next layer
+        and the final estimator then train only on the rows that received an
+        out-of-fold prediction.
+    stack_method : {"auto", "predict_proba", "decision_function", "predict"}, \
+            default="auto"
+        ``"auto"`` takes, per model, ``predict_proba``, else
+        ``decision_function``, else ``predict``. A forced method that a model
+        lacks raises at fit time naming the model. A binary model gives one
+        column (the probability or score of ``classes_[1]``).
+    passthrough : bool, default=False
+        Feed the original features to every upper layer and to the final
+        estimator, next to the predictions. DataFrame columns keep their
+        dtypes.
+    refit : bool, default=False
+        ``True`` refits every base model on all rows for prediction, as
+        scikit-learn does; ``False`` averages the fold models.
+    guard : bool, default=True
+        Cross-validate the final estimator on the out-of-fold features with
+        the same folds and compare its ROC AUC (binary) or log loss
+        (multiclass) with each ``predict_proba`` base model's. When the stack
+        is not better, warn and predict with the best base model.
+    early_stopping : bool or "inner", default=False
+        Early stopping per fold for LightGBM, XGBoost and HistGradientBoosting
+        base models, as in :func:`~sktricks.model_selection.cross_val_oof`;
+        other models ignore it.
+    n_jobs : int, default=None
+        Folds fitted in parallel.
+    verbose : int, default=0
+        Progress bars over the folds when positive.
+
+    Attributes
+    ----------
+    layers_ : list of list of FittedBase
+        The fitted base models of each layer.
+    final_estimator_ : estimator
+        The fitted final estimator.
+    oof_predictions_ : ndarray or DataFrame
+        Out-of-fold features of the last layer, one column per binary model
+        or per class, for the rows the final estimator was trained on.
+    base_scores_ : dict
+        Out-of-fold score of each first-layer ``predict_proba`` model
+        (empty when ``guard=False``).
+    stack_score_ : float or None
+        Out-of-fold score of the final estimator.
+    selected_ : str
+        ``"stack"``, or the name of the base model the guard chose.
+    classes_ : ndarray
+        Sorted class labels.
+
+    See Also
+    --------
+    sklearn.ensemble.StackingClassifier : refits every base model on all rows.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sktricks.ensemble import StackingClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> stack = StackingClassifier(
+    ...     [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=3, guard=False
+    ... ).fit(X, y)
+    >>> stack.oof_predictions_.shape
+    (200, 2)
+    >>> stack.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    def _default_final(self) -> Any:
+        return LogisticRegression()
+
+    def _guard_scoring(self, classes: np.ndarray) -> str:
+        return "roc_auc" if classes.shape[0] == 2 else "neg_log_loss"
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict class labels for ``X``."""
+        X = self._check_predict_input(X)
+        if self.selected_ != STACK:
+            proba = self._selected_base().proba(X)
+            return self.classes_[proba.argmax(axis=1)]
+        return self.final_estimator_.predict(self._transform_layers(X))
+
+    @available_if(_final_has("predict_proba"))
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities for ``X``, columns in ``classes_`` order."""
+        X = self._check_predict_input(X)
+        if self.selected_ != STACK:
+            return self._selected_base().proba(X)
+        return self.final_estimator_.predict_proba(self._transform_layers(X))
+
+
+class StackingRegressor(RegressorMixin, _BaseStacking):
+    """Stack regressors on their out-of-fold predictions.
+
+    The regression counterpart of :class:`StackingClassifier`: base models
+    are fitted once per fold, prediction averages the fold models
+    (``refit=False``), layers stack, non-partition splitters work, and the
+    guard compares the final estimator's out-of-fold R² with each base
+    model's.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) or list of such lists
+        The base models, or a list of layers.
+    final_estimator : estimator, default=None
+        ``RidgeCV()`` when ``None``.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds for every layer and the guard; an int means ``KFold``.
+    stack_method : {"auto", "predict"}, default="auto"
+        Regressors always use ``predict``.
+    passthrough : bool, default=False
+        Feed the original features to upper layers and the final estimator.
+    refit : bool, default=False
+        Refit base models on all rows instead of averaging the fold models.
+    guard : bool, default=True
+        Fall back to the best base model when stacking does not beat its
+        out-of-fold R².
+    early_stopping : bool or "inner", default=False
+        Early stopping per fold for boosting base models.
+    n_jobs : int, default=None
+        Folds fitted in parallel.
+    verbose : int, default=0
+        Progress bars when positive.
+
+    Attributes
+    ----------
+    layers_ : list of list of FittedBase
+        The fitted base models of each layer.
+    final_estimator_ : estimator
+        The fitted final estimator.
+    oof_predictions_ : ndarray or DataFrame
+        Out-of-fold features of the last layer.
+    base_scores_ : dict
+        Out-of-fold R² of each first-layer model.
+    stack_score_ : float or None
+        Out-of-fold R² of the final estimator.
+    selected_ : str
+        ``"stack"`` or the name of the base model the guard chose.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> from sktricks.ensemble import StackingRegressor
+    >>> X, y = make_regression(n_samples=100, random_state=0)
+    >>> stack = StackingRegressor(
+    ...     [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))],
+    ...     cv=3,
+    ... ).fit(X, y)
+    >>> stack.predict(X[:3]).shape
+    (3,)
+    """
+
+    def _default_final(self) -> Any:
+        return RidgeCV()
+
+    def _guard_scoring(self, classes: Any) -> str:
+        return "r2"
+
+    def _full_proba(self, features: np.ndarray) -> np.ndarray:
+        return features[:, 0]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict targets for ``X``."""
+        X = self._check_predict_input(X)
+        if self.selected_ != STACK:
+            return self._selected_base().raw(X)
+        return self.final_estimator_.predict(self._transform_layers(X))

@@ -1,0 +1,393 @@
+"""StackingClassifier and StackingRegressor against hand-written fold loops."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.compose import make_column_transformer
+from sklearn.datasets import make_classification, make_regression
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from sktricks.ensemble import StackingClassifier, StackingRegressor
+from sktricks.exceptions import SktricksWarning
+
+
+def _hand_stack(estimators, final, X, y, X_new, folds, method="predict_proba"):
+    """Out-of-fold features and averaged fold predictions, written plainly."""
+    oof_columns, new_columns = [], []
+    for estimator in estimators:
+        oof = None
+        new = []
+        for train, test in folds:
+            model = clone(estimator).fit(X[train], y[train])
+            pred = np.asarray(getattr(model, method)(X[test]))
+            out = np.asarray(getattr(model, method)(X_new))
+            if method == "predict_proba" and pred.shape[1] == 2:
+                pred, out = pred[:, 1:], out[:, 1:]
+            pred = pred.reshape(len(test), -1)
+            if oof is None:
+                oof = np.zeros((len(y), pred.shape[1]))
+            oof[test] = pred
+            new.append(out.reshape(len(X_new), -1))
+        oof_columns.append(oof)
+        new_columns.append(np.mean(new, axis=0))
+    meta, meta_new = np.hstack(oof_columns), np.hstack(new_columns)
+    final = clone(final).fit(meta, y)
+    return meta, final, meta_new
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_stacking_classifier_matches_hand_loop(n_classes):
+    X, y = make_classification(
+        n_samples=150,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
+        random_state=0,
+    )
+    X_new = X[:20] + 0.1
+    bases = [
+        LogisticRegression(),
+        GaussianNB(),
+        DecisionTreeClassifier(max_depth=3, random_state=0),
+    ]
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    stack = StackingClassifier(
+        [(f"m{i}", b) for i, b in enumerate(bases)], cv=cv, guard=False
+    ).fit(X, y)
+
+    meta, final, meta_new = _hand_stack(
+        bases, LogisticRegression(), X, y, X_new, list(cv.split(X, y))
+    )
+    n_columns = 1 if n_classes == 2 else n_classes
+    assert stack.oof_predictions_.shape == (150, 3 * n_columns)
+    np.testing.assert_allclose(stack.oof_predictions_, meta)
+    np.testing.assert_allclose(
+        stack.predict_proba(X_new), final.predict_proba(meta_new), rtol=1e-10
+    )
+    np.testing.assert_array_equal(stack.predict(X_new), final.predict(meta_new))
+
+
+def test_stacking_regressor_matches_hand_loop():
+    X, y = make_regression(n_samples=120, n_features=5, noise=5.0, random_state=0)
+    X_new = X[:15] * 0.9
+    bases = [Ridge(), DecisionTreeRegressor(max_depth=3, random_state=0)]
+    cv = KFold(3, shuffle=True, random_state=1)
+    stack = StackingRegressor(
+        [("ridge", bases[0]), ("tree", bases[1])],
+        final_estimator=LinearRegression(),
+        cv=cv,
+        guard=False,
+    ).fit(X, y)
+
+    meta, final, meta_new = _hand_stack(
+        bases, LinearRegression(), X, y, X_new, list(cv.split(X)), method="predict"
+    )
+    np.testing.assert_allclose(stack.oof_predictions_, meta)
+    np.testing.assert_allclose(stack.predict(X_new), final.predict(meta_new))
+
+
+def test_stacking_refit_true_matches_full_fits():
+    X, y = make_classification(n_samples=120, random_state=2)
+    bases = [LogisticRegression(), GaussianNB()]
+    cv = StratifiedKFold(3)
+    stack = StackingClassifier(
+        [("lr", bases[0]), ("nb", bases[1])], cv=cv, refit=True, guard=False
+    ).fit(X, y)
+    _meta, final, _ = _hand_stack(
+        bases, LogisticRegression(), X, y, X, list(cv.split(X, y))
+    )
+    full = np.column_stack([clone(b).fit(X, y).predict_proba(X)[:, 1] for b in bases])
+    np.testing.assert_allclose(stack.predict_proba(X), final.predict_proba(full))
+
+
+def test_stacking_two_layers_with_passthrough_match_hand_loop():
+    X, y = make_classification(n_samples=160, n_features=5, random_state=3)
+    cv = StratifiedKFold(4)
+    folds = list(cv.split(X, y))
+    layer1 = [LogisticRegression(), GaussianNB()]
+    layer2 = [LogisticRegression(C=0.5)]
+    stack = StackingClassifier(
+        [[("lr", layer1[0]), ("nb", layer1[1])], [("lr2", layer2[0])]],
+        cv=cv,
+        passthrough=True,
+        guard=False,
+    ).fit(X, y)
+
+    meta1, _, new1 = _hand_stack(layer1, LogisticRegression(), X, y, X[:10], folds)
+    input2, new_input2 = np.hstack([meta1, X]), np.hstack([new1, X[:10]])
+    meta2, final, new2 = _hand_stack(
+        layer2, LogisticRegression(), input2, y, new_input2, folds
+    )
+    final = LogisticRegression().fit(np.hstack([meta2, X]), y)
+    np.testing.assert_allclose(stack.oof_predictions_, meta2)
+    np.testing.assert_allclose(
+        stack.predict_proba(X[:10]), final.predict_proba(np.hstack([new2, X[:10]]))
+    )
+
+
+# Mixed outputs ----------------------------------------------------------------
+
+
+class _SeriesRegressor(RegressorMixin, BaseEstimator):
+    """Returns its predictions as a pandas Series with a shifted index."""
+
+    def fit(self, X, y):
+        self.model_ = LinearRegression().fit(np.asarray(X), y)
+        return self
+
+    def predict(self, X):
+        values = self.model_.predict(np.asarray(X))
+        return pd.Series(values, index=np.arange(len(values)) + 1000)
+
+
+def test_stacking_base_returning_series_matches_numpy_base():
+    X, y = make_regression(n_samples=90, n_features=4, noise=1.0, random_state=4)
+    cv = KFold(3)
+    series = StackingRegressor([("s", _SeriesRegressor())], cv=cv, guard=False)
+    plain = StackingRegressor([("s", LinearRegression())], cv=cv, guard=False)
+    np.testing.assert_allclose(series.fit(X, y).predict(X), plain.fit(X, y).predict(X))
+
+
+def test_stacking_dataframe_with_unusual_index_is_positional():
+    X, y = make_classification(n_samples=120, n_features=4, random_state=5)
+    index = np.random.default_rng(0).permutation(np.arange(5000, 5120))
+    X_frame = pd.DataFrame(X, columns=list("abcd"), index=index)
+    y_series = pd.Series(y, index=index[::-1])  # misaligned labels on purpose
+    cv = StratifiedKFold(3)
+    estimators = [("lr", LogisticRegression()), ("nb", GaussianNB())]
+    framed = StackingClassifier(estimators, cv=cv, passthrough=True, guard=False)
+    plain = StackingClassifier(estimators, cv=cv, passthrough=True, guard=False)
+    framed.fit(X_frame, y_series)
+    plain.fit(X, y)
+    np.testing.assert_allclose(framed.predict_proba(X_frame), plain.predict_proba(X))
+    assert list(framed.oof_predictions_.columns) == ["lr", "nb"]
+
+
+def test_stacking_passthrough_keeps_category_columns_for_final_estimator():
+    X, y = make_classification(
+        n_samples=120, n_features=3, n_informative=2, n_redundant=0, random_state=6
+    )
+    X_frame = pd.DataFrame(X, columns=["a", "b", "c"], index=np.arange(120) * 7)
+    X_frame["colour"] = pd.Categorical(np.where(y == 1, "red", "blue"))
+    seen = {}
+
+    class _Recorder(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            seen["dtypes"] = X.dtypes.copy()
+            seen["index"] = X.index.copy()
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict_proba(self, X):
+            return np.full((len(X), 2), 0.5)
+
+        def predict(self, X):
+            return np.full(len(X), self.classes_[0])
+
+    numeric = make_pipeline(
+        make_column_transformer(("drop", ["colour"]), remainder="passthrough"),
+        LogisticRegression(),
+    )
+    StackingClassifier(
+        [("lr", numeric)],
+        final_estimator=_Recorder(),
+        cv=3,
+        passthrough=True,
+        guard=False,
+    ).fit(X_frame, y)
+    assert isinstance(seen["dtypes"]["colour"], pd.CategoricalDtype)
+    np.testing.assert_array_equal(seen["index"], X_frame.index)
+
+
+def test_stacking_linear_svc_uses_decision_function():
+    X, y = make_classification(n_samples=120, random_state=7)
+    cv = StratifiedKFold(3)
+    stack = StackingClassifier(
+        [("svc", LinearSVC()), ("lr", LogisticRegression())], cv=cv, guard=False
+    ).fit(X, y)
+    expected = np.zeros(120)
+    for train, test in cv.split(X, y):
+        expected[test] = LinearSVC().fit(X[train], y[train]).decision_function(X[test])
+    np.testing.assert_allclose(stack.oof_predictions_[:, 0], expected)
+    assert [base.method for base in stack.layers_[0]] == [
+        "decision_function",
+        "predict_proba",
+    ]
+
+
+def test_stacking_forced_method_missing_raises_naming_model():
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("svc", LinearSVC())],
+        stack_method="predict_proba",
+    )
+    with pytest.raises(ValueError, match=r"Base model 'svc'.*predict_proba"):
+        stack.fit(X, y)
+
+
+def test_stacking_time_series_split_trains_final_on_covered_rows():
+    X, y = make_regression(n_samples=100, n_features=3, noise=2.0, random_state=8)
+    cv = TimeSeriesSplit(4)
+    folds = list(cv.split(X))
+    stack = StackingRegressor(
+        [("ridge", Ridge()), ("lin", LinearRegression())],
+        final_estimator=LinearRegression(),
+        cv=cv,
+        guard=False,
+    ).fit(X, y)
+
+    covered = np.concatenate([test for _, test in folds])
+    meta = np.zeros((100, 2))
+    fold_models = [[], []]
+    for j, base in enumerate([Ridge(), LinearRegression()]):
+        for train, test in folds:
+            model = clone(base).fit(X[train], y[train])
+            meta[test, j] = model.predict(X[test])
+            fold_models[j].append(model)
+    final = LinearRegression().fit(meta[covered], y[covered])
+    new = np.column_stack(
+        [np.mean([m.predict(X[:5]) for m in models], axis=0) for models in fold_models]
+    )
+    assert stack.oof_predictions_.shape == (covered.shape[0], 2)
+    np.testing.assert_allclose(stack.oof_predictions_, meta[covered])
+    np.testing.assert_allclose(stack.predict(X[:5]), final.predict(new))
+
+
+def test_stacking_sample_weight_reaches_pipeline_base_and_final():
+    X, y = make_classification(n_samples=120, random_state=9)
+    weights = np.random.default_rng(0).uniform(0.1, 3.0, size=120)
+    cv = StratifiedKFold(3)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    stack = StackingClassifier([("pipe", pipe)], cv=cv, guard=False)
+    stack.fit(X, y, sample_weight=weights)
+    meta = np.zeros((120, 1))
+    for train, test in cv.split(X, y):
+        model = clone(pipe).fit(
+            X[train], y[train], logisticregression__sample_weight=weights[train]
+        )
+        meta[test, 0] = model.predict_proba(X[test])[:, 1]
+    final = LogisticRegression().fit(meta, y, sample_weight=weights)
+    np.testing.assert_allclose(stack.oof_predictions_, meta)
+    np.testing.assert_allclose(stack.final_estimator_.coef_, final.coef_)
+
+
+# The guard ------------------------------------------------------------------------
+
+
+def test_stacking_guard_falls_back_when_stacking_overfits():
+    # One informative model among many noise models and few rows: the final
+    # estimator fits the noise columns and scores below the good model.
+    rng = np.random.default_rng(0)
+    X, y = make_classification(
+        n_samples=60, n_features=4, n_informative=2, n_redundant=0, random_state=10
+    )
+    noise = [
+        (
+            f"noise{i}",
+            make_pipeline(
+                make_column_transformer(("passthrough", [4 + i])),
+                DecisionTreeClassifier(random_state=i),
+            ),
+        )
+        for i in range(25)
+    ]
+    lr = make_pipeline(
+        make_column_transformer(("passthrough", [0, 1, 2, 3])), LogisticRegression()
+    )
+    stack = StackingClassifier(
+        [("lr", lr), *noise],
+        final_estimator=LogisticRegression(C=100.0, max_iter=5000),
+        cv=3,
+    )
+    X_noisy = np.hstack([X, rng.normal(size=(60, 25))])
+    with pytest.warns(SktricksWarning, match="predicting with 'lr' alone"):
+        stack.fit(X_noisy, y)
+    assert stack.selected_ == "lr"
+    assert stack.stack_score_ <= stack.base_scores_["lr"]
+
+    # The fallback predicts with the mean of lr's fold models.
+    folds = list(StratifiedKFold(3).split(X_noisy, y))
+    expected = np.mean(
+        [
+            clone(lr).fit(X_noisy[tr], y[tr]).predict_proba(X_noisy[:7])
+            for tr, _ in folds
+        ],
+        axis=0,
+    )
+    np.testing.assert_allclose(stack.predict_proba(X_noisy[:7]), expected)
+
+
+def test_stacking_guard_keeps_stack_when_it_helps():
+    # Two models that each see half of the signal: their stack beats both.
+    from sklearn.metrics import roc_auc_score
+
+    X, y = make_classification(
+        n_samples=400, n_features=6, n_informative=6, n_redundant=0, random_state=11
+    )
+    left = make_pipeline(
+        make_column_transformer(("passthrough", [0, 1, 2])), LogisticRegression()
+    )
+    right = make_pipeline(
+        make_column_transformer(("passthrough", [3, 4, 5])), LogisticRegression()
+    )
+    cv = StratifiedKFold(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SktricksWarning)
+        stack = StackingClassifier([("left", left), ("right", right)], cv=cv).fit(X, y)
+    assert stack.selected_ == "stack"
+
+    # Independent check of the base scores: a plain fold loop.
+    for name, model in [("left", left), ("right", right)]:
+        oof = np.zeros(400)
+        for train, test in cv.split(X, y):
+            oof[test] = (
+                clone(model).fit(X[train], y[train]).predict_proba(X[test])[:, 1]
+            )
+        assert stack.base_scores_[name] == pytest.approx(roc_auc_score(y, oof))
+    assert stack.stack_score_ > max(stack.base_scores_.values())
+
+
+def test_stacking_rejects_duplicate_names():
+    X, y = make_classification(n_samples=40, random_state=0)
+    with pytest.raises(ValueError, match="unique"):
+        StackingClassifier([("a", GaussianNB()), ("a", LogisticRegression())]).fit(X, y)
+
+
+def test_stacking_reordered_columns_at_predict_raise():
+    X, y = make_classification(
+        n_samples=60, n_features=3, n_informative=2, n_redundant=0, random_state=0
+    )
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    stack = StackingClassifier([("lr", LogisticRegression())], cv=3, guard=False)
+    stack.fit(frame, y)
+    with pytest.raises(ValueError, match="feature names"):
+        stack.predict(frame[["c", "b", "a"]])
+
+
+def test_stacking_random_forest_with_string_labels():
+    X, y = make_classification(
+        n_samples=90, n_classes=3, n_informative=3, random_state=12
+    )
+    labels = np.array(["ant", "bee", "cat"])[y]
+    stack = StackingClassifier(
+        [
+            ("rf", RandomForestClassifier(n_estimators=10, random_state=0)),
+            ("svc", LinearSVC()),
+        ],
+        cv=3,
+        guard=False,
+    ).fit(X, labels)
+    assert set(stack.predict(X)) <= set(labels)
+    assert stack.oof_predictions_.shape == (90, 6)
