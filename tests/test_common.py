@@ -12,13 +12,24 @@ import pytest
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
 )
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktricks.utils import all_estimators
 
 # Constructor arguments for estimators that cannot be built with defaults,
 # keyed by class name: a callable returning the keyword arguments.
-_CONSTRUCTOR_ARGS: dict[str, object] = {}
+_CONSTRUCTOR_ARGS: dict[str, object] = {
+    "LabelSmoothingClassifier": lambda: {
+        "estimator": LogisticRegression(max_iter=500),
+        "smoothing": 0.05,
+    },
+    "CANClassifier": lambda: {
+        "estimator": LogisticRegression(max_iter=500),
+        "threshold": 0.9,
+        "cv": 3,
+    },
+}
 
 # Checks an estimator is known to fail, keyed by class name, each mapped to
 # the reason; passed to scikit-learn as ``expected_failed_checks``.
