@@ -6,6 +6,7 @@ from sktricks.label._can import (
     alternating_normalization,
     top_k_entropy,
 )
+from sktricks.label._distill import DistilledClassifier, DistilledRegressor
 from sktricks.label._smoothing import (
     LabelSmoothingClassifier,
     soft_target_softmax_grad_hess,
@@ -13,6 +14,8 @@ from sktricks.label._smoothing import (
 
 __all__ = [
     "CANClassifier",
+    "DistilledClassifier",
+    "DistilledRegressor",
     "LabelSmoothingClassifier",
     "alternating_normalization",
     "soft_target_softmax_grad_hess",
