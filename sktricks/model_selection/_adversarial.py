@@ -174,7 +174,7 @@ class AdversarialValidator:
         if not 0 < fraction <= 1:
             raise ValueError(f"fraction must be in (0, 1], got {fraction!r}.")
         similarity = np.asarray(self.train_similarity_)
-        n_rows = max(1, int(round(fraction * similarity.shape[0])))
+        n_rows = max(1, round(fraction * similarity.shape[0]))
         return np.argsort(-similarity, kind="stable")[:n_rows]
 
     def _make_estimator(self) -> Any:

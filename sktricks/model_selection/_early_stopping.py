@@ -42,14 +42,19 @@ def boosting_family(estimator: Any) -> str | None:
     return None
 
 
-def needs_contiguous_labels(estimator: Any) -> bool:
-    """Tell whether the final step only accepts labels ``0..n_classes-1``.
+def needs_contiguous_labels(estimator: Any, early_stopping: bool | str) -> bool:
+    """Tell whether the final step must be fitted on labels ``0..n_classes-1``.
 
     XGBoost's scikit-learn classifier raises "Invalid classes inferred from
     unique values of `y`" for any other labels, which happens whenever a
-    training fold lacks a class.
+    training fold lacks a class. LightGBM 4.7's classifier label-encodes
+    ``eval_set`` but not ``eval_y``, so string labels fail with early
+    stopping; fitting it on codes avoids that too.
     """
-    return type(final_estimator(estimator)).__module__.startswith("xgboost")
+    module = type(final_estimator(estimator)).__module__
+    if module.startswith("xgboost"):
+        return True
+    return module.startswith("lightgbm") and early_stopping is not False
 
 
 def fresh_callbacks(fit_params: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +98,9 @@ def fit_with_early_stopping(
             if key.startswith(prefix)
         }
         head_params = {
-            key: value for key, value in fit_params.items() if not key.startswith(prefix)
+            key: value
+            for key, value in fit_params.items()
+            if not key.startswith(prefix)
         }
         head = estimator[:-1]
         X_fit = head.fit_transform(X_fit, y_fit, **head_params)

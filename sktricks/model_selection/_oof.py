@@ -67,7 +67,10 @@ class OOFResult:
         The fold models' predictions on ``X_test``, averaged (``None`` when no
         ``X_test`` was given). Same layout as ``oof_``.
     estimators_ : list of estimators
-        The fitted clone of each fold.
+        The fitted clone of each fold. XGBoost classifiers, and LightGBM
+        classifiers fitted with early stopping, are fitted on the codes
+        ``0..k-1`` of the classes in their training fold, so their own
+        ``classes_`` are those codes.
     folds_ : list of (ndarray, ndarray)
         Positional train and test indices of each fold.
     scores_ : dict or None
@@ -265,23 +268,26 @@ def cross_val_oof(
         rounds=early_stopping_rounds,
         validation_fraction=validation_fraction,
     )
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    # A generator lets the progress bar advance per fold; without a bar the
+    # plain list return avoids its small dispatch overhead.
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator" if verbose > 0 else "list")
+    tasks = (
+        delayed(_fit_fold)(
+            clone(estimator),
+            X,
+            y_array,
+            train,
+            test,
+            fit_params,
+            X_test,
+            settings,
+            seed,
+        )
+        for (train, test), seed in zip(folds, seeds, strict=True)
+    )
     outputs = list(
         progress_bar(
-            parallel(
-                delayed(_fit_fold)(
-                    clone(estimator),
-                    X,
-                    y_array,
-                    train,
-                    test,
-                    fit_params,
-                    X_test,
-                    settings,
-                    seed,
-                )
-                for (train, test), seed in zip(folds, seeds)
-            ),
+            parallel(tasks),
             verbose=verbose,
             total=len(folds),
             desc="folds",
@@ -411,8 +417,7 @@ def _check_X_test(X: Any, X_test: Any) -> None:
             f"X_test columns differ from X: missing {missing}, unexpected {extra}."
         )
     raise ValueError(
-        "X_test has X's columns in another order; reorder it with "
-        "X_test[X.columns]."
+        "X_test has X's columns in another order; reorder it with X_test[X.columns]."
     )
 
 
@@ -440,7 +445,10 @@ def _route_params(
         params["groups"] = groups
     router = (
         MetadataRouter(owner="cross_val_oof")
-        .add(splitter=cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        .add(
+            splitter=cv,
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
         .add(
             estimator=estimator,
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
@@ -482,11 +490,13 @@ def _fit_fold(
     X_train = _safe_indexing(X, train)
     y_train = None if y is None else y[train]
 
-    # XGBoost takes only labels 0..k-1, so a fold that lacks a class is fitted
-    # on its own contiguous codes and decoded again below.
+    # XGBoost (and LightGBM with an evaluation set) is fitted on the fold's
+    # own contiguous label codes, decoded again when predicting.
     fold_classes = None
-    encode = settings.classes is not None and needs_contiguous_labels(estimator)
-    if encode:
+    encode = settings.classes is not None and needs_contiguous_labels(
+        estimator, settings.early_stopping
+    )
+    if encode and y_train is not None:
         fold_classes = np.unique(y_train)
 
     best_iteration = None
@@ -497,9 +507,17 @@ def _fit_fold(
         else:
             estimator.fit(X_train, y_fit, **train_params)
     else:
-        best_iteration = _fit_early_stopped(
-            estimator, X, y, train, test, fit_params, train_params, fold_classes,
-            settings, seed,
+        best_iteration, fold_classes = _fit_early_stopped(
+            estimator,
+            X,
+            y,
+            train,
+            test,
+            fit_params,
+            train_params,
+            fold_classes,
+            settings,
+            seed,
         )
 
     if fold_classes is None and settings.classes is not None:
@@ -522,7 +540,9 @@ def _fit_early_stopped(
     fold_classes: np.ndarray | None,
     settings: _FoldSettings,
     seed: int,
-) -> int:
+) -> tuple[int, np.ndarray | None]:
+    """Fit with early stopping; return the best iteration and the label
+    codes' classes, which shrink when the inner split leaves a class out."""
     weights = weights_from(fit_params, estimator)
     if settings.early_stopping == "inner":
         fit_rows, val_rows = _inner_split(y, train, settings, seed)
@@ -535,12 +555,12 @@ def _fit_early_stopped(
     # Held-out rows of a class the training part never saw cannot be scored
     # by the fold model, so they are left out of the evaluation set.
     y_fit = None if y is None else y[fit_rows]
-    if settings.classes is not None and y is not None:
+    if settings.classes is not None and y is not None and y_fit is not None:
         val_rows = val_rows[np.isin(y[val_rows], np.unique(y_fit))]
         if fold_classes is not None:
             fold_classes = np.unique(y_fit)
 
-    return fit_with_early_stopping(
+    best_iteration = fit_with_early_stopping(
         estimator,
         settings.family or "",
         _safe_indexing(X, fit_rows),
@@ -551,6 +571,7 @@ def _fit_early_stopped(
         None if weights is None else _safe_indexing(weights, val_rows),
         settings.rounds,
     )
+    return best_iteration, fold_classes
 
 
 def _inner_split(
@@ -628,7 +649,7 @@ def _assemble_oof(
 ) -> np.ndarray:
     first = outputs[0].oof
     oof = np.empty((n_samples, *first.shape[1:]), dtype=first.dtype)
-    for output, (_, test) in zip(outputs, folds):
+    for output, (_, test) in zip(outputs, folds, strict=True):
         oof[test] = output.oof
     return oof
 

@@ -219,6 +219,33 @@ def test_cross_val_oof_lightgbm_early_stopping_matches_hand_loop(binary):
     assert max(expected_best) < 300
 
 
+def test_cross_val_oof_lightgbm_early_stopping_string_labels(multiclass):
+    # LightGBM 4.7 encodes eval_set labels but not eval_y ones, so string
+    # labels used to fail with "could not convert string to float".
+    X, y = multiclass
+    labels = np.array(["good", "bad", "ugly"])[y]
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+
+    result = cross_val_oof(
+        _lgbm(), X, labels, cv=cv, early_stopping=True, early_stopping_rounds=10
+    )
+
+    expected_best, expected_oof = [], np.empty((len(y), 3))
+    codes = np.searchsorted(["bad", "good", "ugly"], labels)
+    for train, test in cv.split(X, labels):
+        fitted = _lgbm().fit(
+            X[train],
+            codes[train],
+            **_eval(X[test], codes[test]),
+            callbacks=[lgb.early_stopping(10, verbose=False)],
+        )
+        expected_best.append(fitted.best_iteration_)
+        expected_oof[test] = fitted.predict_proba(X[test])
+    np.testing.assert_array_equal(result.classes_, ["bad", "good", "ugly"])
+    np.testing.assert_array_equal(result.best_iterations_, expected_best)
+    np.testing.assert_array_equal(result.oof_, expected_oof)
+
+
 def test_cross_val_oof_xgboost_early_stopping_matches_hand_loop(multiclass):
     X, y = multiclass
     cv = StratifiedKFold(4, shuffle=True, random_state=0)
@@ -307,7 +334,7 @@ def test_cross_val_oof_inner_early_stopping_uses_training_rows(binary):
     # from random_state, a stratified 20 % slice of the training part.
     seeds = np.random.RandomState(7).randint(np.iinfo(np.int32).max, size=4)
     expected = []
-    for (train, _), seed in zip(cv.split(X, y), seeds):
+    for (train, _), seed in zip(cv.split(X, y), seeds, strict=True):
         inner = StratifiedShuffleSplit(1, test_size=0.2, random_state=seed)
         fit_part, val_part = next(inner.split(X[train], y[train]))
         fit_rows, val_rows = train[fit_part], train[val_part]
@@ -487,7 +514,9 @@ def test_cross_val_oof_empty_raises():
 
 def test_cross_val_oof_forced_method_missing_names_estimator(binary):
     X, y = binary
-    with pytest.raises(ValueError, match="'predict_proba' is not available on LinearSVC"):
+    with pytest.raises(
+        ValueError, match="'predict_proba' is not available on LinearSVC"
+    ):
         cross_val_oof(LinearSVC(), X, y, method="predict_proba")
 
 
@@ -514,9 +543,7 @@ def test_cross_val_oof_test_columns_checked(binary):
             X_test=X_frame.rename(columns={"f": "z"}),
         )
     with pytest.raises(ValueError, match="another order"):
-        cross_val_oof(
-            LogisticRegression(), X_frame, y, X_test=X_frame[list("fedcba")]
-        )
+        cross_val_oof(LogisticRegression(), X_frame, y, X_test=X_frame[list("fedcba")])
 
 
 # Test-set averaging and scores ---------------------------------------------------
@@ -684,3 +711,30 @@ def test_cross_val_oof_same_result_any_n_jobs(binary):
     np.testing.assert_array_equal(runs[0].test_, runs[1].test_)
     np.testing.assert_array_equal(runs[0].best_iterations_, runs[1].best_iterations_)
     np.testing.assert_array_equal(forests[0], forests[1])
+
+
+def test_cross_val_oof_xgboost_inner_split_drops_rare_class():
+    # With two rows of class 2 the inner validation slice can take the only
+    # one a training fold has; the fold model then has two classes, and
+    # its columns must still land on the right global classes.
+    X, y = make_classification(n_samples=120, n_features=5, random_state=4)
+    y[[5, 70]] = 2
+    model = XGBClassifier(n_estimators=50, n_jobs=1)
+
+    result = cross_val_oof(
+        model,
+        X,
+        y,
+        cv=KFold(4, shuffle=True, random_state=0),
+        early_stopping="inner",
+        early_stopping_rounds=5,
+        validation_fraction=0.3,
+        random_state=0,
+    )
+
+    np.testing.assert_allclose(result.oof_.sum(axis=1), 1.0, rtol=1e-6)
+    for fitted, (_, test) in zip(result.estimators_, result.folds_, strict=True):
+        used = np.flatnonzero(result.oof_[test].max(axis=0) > 0)
+        assert len(used) == fitted.n_classes_
+        if fitted.n_classes_ == 2:
+            assert used.tolist() == [0, 1]

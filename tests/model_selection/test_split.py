@@ -58,7 +58,9 @@ def _assert_within_one_of_ideal(splits, strata, only=None):
     seed=st.integers(0, 1000),
 )
 def test_binned_stratified_kfold_properties(y, n_splits, n_bins, shuffle, seed):
-    splitter = BinnedStratifiedKFold(n_splits, n_bins, shuffle, seed if shuffle else None)
+    splitter = BinnedStratifiedKFold(
+        n_splits, n_bins, shuffle, seed if shuffle else None
+    )
     X = np.zeros((len(y), 1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SktricksWarning)
@@ -91,7 +93,9 @@ def test_binned_stratified_kfold_small_bin_warns_and_all_small_raises():
     y = np.r_[np.zeros(10), 1.0, 1.0, np.full(10, 5.0)]
     with pytest.warns(SktricksWarning, match="smallest bin of y has only 2 members"):
         list(BinnedStratifiedKFold(3, n_bins=4).split(y, y))
-    with pytest.raises(ValueError, match="greater than the number of members in every bin"):
+    with pytest.raises(
+        ValueError, match="greater than the number of members in every bin"
+    ):
         list(BinnedStratifiedKFold(5, n_bins=4).split(np.arange(8.0), np.arange(8.0)))
 
 
@@ -178,14 +182,17 @@ def test_multilabel_stratified_kfold_in_cross_validate():
     labels = (rng.uniform(size=(90, 3)) < 0.3).astype(int)
     labels[:, 0] = (X[:, 0] > 0).astype(int)
     result = cross_validate(
-        LogisticRegression(), X, labels[:, 0], cv=list(
+        LogisticRegression(),
+        X,
+        labels[:, 0],
+        cv=list(
             MultilabelStratifiedKFold(3, shuffle=True, random_state=0).split(X, labels)
-        )
+        ),
     )
     assert len(result["test_score"]) == 3
 
 
-# PurgedGroupTimeSeriesSplit -----------------------------------------------------------
+# PurgedGroupTimeSeriesSplit -----------------------------------------------------
 
 
 @PROPERTY
@@ -245,13 +252,16 @@ def test_purged_group_time_series_split_with_routing():
     groups = np.repeat(np.arange(16), 5)
     with sklearn.config_context(enable_metadata_routing=True):
         result = cross_validate(
-            Ridge(), X, y, cv=PurgedGroupTimeSeriesSplit(3, gap=1),
+            Ridge(),
+            X,
+            y,
+            cv=PurgedGroupTimeSeriesSplit(3, gap=1),
             params={"groups": groups},
         )
     assert len(result["test_score"]) == 3
 
 
-# RepeatedStratifiedGroupKFold -----------------------------------------------------------
+# RepeatedStratifiedGroupKFold ---------------------------------------------------
 
 
 @PROPERTY
@@ -297,15 +307,22 @@ def test_repeated_stratified_group_kfold_singletons_within_one(y, n_splits, seed
         warnings.simplefilter("ignore", SktricksWarning)
         splits = list(splitter.split(y, y, np.arange(len(y))))
     for repeat in range(2):
-        _assert_within_one_of_ideal(splits[repeat * n_splits : (repeat + 1) * n_splits], y)
+        _assert_within_one_of_ideal(
+            splits[repeat * n_splits : (repeat + 1) * n_splits], y
+        )
 
 
 def test_repeated_stratified_group_kfold_repeats_differ():
     rng = np.random.default_rng(0)
     groups = np.repeat(np.arange(30), rng.integers(1, 6, size=30))
     y = rng.integers(0, 2, size=len(groups))
-    splits = list(RepeatedStratifiedGroupKFold(3, 3, random_state=0).split(y, y, groups))
-    tests = [frozenset(frozenset(test) for _, test in splits[r * 3 : r * 3 + 3]) for r in range(3)]
+    splits = list(
+        RepeatedStratifiedGroupKFold(3, 3, random_state=0).split(y, y, groups)
+    )
+    tests = [
+        frozenset(frozenset(test) for _, test in splits[r * 3 : r * 3 + 3])
+        for r in range(3)
+    ]
     assert len(set(tests)) == 3
 
 
@@ -328,7 +345,8 @@ def test_repeated_stratified_group_kfold_in_grid_search():
     y = (X[:, 0] > 0).astype(int)
     groups = np.arange(120) // 4
     search = GridSearchCV(
-        LogisticRegression(), {"C": [0.1, 1.0]},
+        LogisticRegression(),
+        {"C": [0.1, 1.0]},
         cv=RepeatedStratifiedGroupKFold(3, 2, random_state=0),
     )
     search.fit(X, y, groups=groups)
