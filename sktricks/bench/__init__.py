@@ -6,6 +6,7 @@ report and a plot. Register a recipe with :func:`register_recipe` to add a
 trick to the benchmark.
 """
 
+from sktricks.bench import _recipes_label  # noqa: F401  (registers the label recipes)
 from sktricks.bench._recipes import (
     Recipe,
     get_recipe,

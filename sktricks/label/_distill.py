@@ -47,7 +47,7 @@ _MIXUP_BETA = 0.4
 
 class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
-        "teacher": [HasMethods(["fit", "predict"])],
+        "teacher": [HasMethods("fit")],
         "student": [HasMethods(["fit", "predict"])],
         "cv": ["cv_object"],
         "temperature": [Interval(Real, 0, None, closed="neither")],
