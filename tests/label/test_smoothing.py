@@ -183,21 +183,28 @@ def test_weighted_rows_sample_weight_equals_duplicates():
 
 
 @pytest.mark.parametrize("base", ["lightgbm", "xgboost"])
-def test_boosting_sample_weight_shifts_constant(base):
-    # Without splits the prediction is the weighted mean soft target.
-    X, y = _data(2, n_samples=200)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_boosting_sample_weight_shifts_constant(base, n_classes):
+    # Without splits the prediction is the weighted mean soft target. For
+    # three classes this also checks that the custom objectives receive the
+    # weights: LightGBM 4.x passes them only to three-argument objectives
+    # and XGBoost 3.x only to objectives with a sample_weight parameter.
+    X, y = _data(n_classes, n_samples=300)
     weights = np.where(y == 1, 3.0, 1.0)
+    smoothing = 0.2
     if base == "lightgbm":
         estimator = _lightgbm(min_split_gain=1e9)
     else:
         estimator = _xgboost(min_split_loss=1e9)
 
-    model = LabelSmoothingClassifier(estimator, smoothing=0.2)
+    model = LabelSmoothingClassifier(estimator, smoothing=smoothing)
     model.fit(X, y, sample_weight=weights)
 
-    soft = 0.8 * y + 0.1
-    expected = np.average(soft, weights=weights)
-    np.testing.assert_allclose(model.predict_proba(X)[:, 1], expected, atol=1e-5)
+    soft = np.full((300, n_classes), smoothing / n_classes)
+    soft[np.arange(300), y] += 1 - smoothing
+    expected = np.average(soft, axis=0, weights=weights)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba, np.tile(expected, (300, 1)), atol=1e-5)
 
 
 def test_string_labels_come_back():
