@@ -84,9 +84,8 @@ class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self.student).__name__}. Use for example LGBMRegressor."
             )
         rng = check_random_state(self.random_state)
-        result = cross_val_oof(
-            clone(self.teacher), X, y, cv=self.cv, method=self._method
-        )
+        teacher = _explicit_final_estimator(clone(self.teacher))
+        result = cross_val_oof(teacher, X, y, cv=self.cv, method=self._method)
         teacher_oof = self._teacher_targets(np.asarray(result.oof_, dtype=float))
 
         # Students trained per fold on the other folds' targets measure how
@@ -103,7 +102,7 @@ class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
             )
             student_oof[test] = _as_2d(student.predict(_safe_indexing(X, test)))
 
-        self.teacher_ = clone(self.teacher).fit(X, y)
+        self.teacher_ = clone(teacher).fit(X, y)
         self.student_ = self._fit_student(X, teacher_oof, self.teacher_, rng)
         self.teacher_oof_ = teacher_oof
         self.student_oof_ = student_oof
@@ -428,6 +427,28 @@ class DistilledRegressor(RegressorMixin, _BaseDistilled):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         return delegate_input_tags(tags, self.student)
+
+
+def _explicit_final_estimator(teacher: Any) -> Any:
+    """Name the default final estimator of an unfitted scikit-learn stack.
+
+    In scikit-learn 1.9, an unfitted ``StackingClassifier`` or
+    ``StackingRegressor`` with ``final_estimator=None`` reports no
+    ``predict`` or ``predict_proba`` (its ``available_if`` check looks at the
+    ``None``), so ``cross_val_oof`` would reject it. Setting the default the
+    stack itself uses (``LogisticRegression()`` or ``RidgeCV()``) changes
+    nothing else.
+    """
+    from sklearn.ensemble import StackingClassifier, StackingRegressor
+    from sklearn.linear_model import LogisticRegression, RidgeCV
+
+    if getattr(teacher, "final_estimator", "") is not None:
+        return teacher
+    if isinstance(teacher, StackingClassifier):
+        return teacher.set_params(final_estimator=LogisticRegression())
+    if isinstance(teacher, StackingRegressor):
+        return teacher.set_params(final_estimator=RidgeCV())
+    return teacher
 
 
 # Augmentation -----------------------------------------------------------------

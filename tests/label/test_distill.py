@@ -198,3 +198,22 @@ def test_sparse_augmentation_rejected():
         DistilledClassifier(
             LogisticRegression(), Ridge(), cv=3, augment="swap_noise"
         ).fit(sparse.csr_matrix(X), y)
+
+
+def test_default_stack_teacher_accepted():
+    # An unfitted StackingClassifier with final_estimator=None hides
+    # predict_proba in scikit-learn 1.9; the distiller must still use it,
+    # with the stack's own default final estimator.
+    from sklearn.ensemble import StackingClassifier
+
+    X, y = _binary(n_samples=200)
+    members = [("tree", DecisionTreeClassifier(max_depth=3, random_state=0))]
+    folds = StratifiedKFold(3)
+    explicit = StackingClassifier(members, final_estimator=LogisticRegression(), cv=3)
+    proba = cross_val_predict(explicit, X, y, cv=folds, method="predict_proba")
+
+    model = DistilledClassifier(StackingClassifier(members, cv=3), Ridge(), cv=folds)
+    model.fit(X, y)
+
+    np.testing.assert_allclose(model.teacher_oof_[:, 0], logit(proba[:, 1]))
+    assert model.teacher.final_estimator is None
