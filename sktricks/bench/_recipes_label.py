@@ -75,8 +75,6 @@ def _build_distilled_stack(task: str, random_state: int) -> BaseEstimator:
         ("random_forest", _build_random_forest(task, random_state)),
     ]
     student = LGBMRegressor(**params)
-    # The final estimator is named because an unfitted stack with the default
-    # None does not expose predict_proba, which cross_val_oof checks up front.
     if task == "regression":
         members.append(("lightgbm", LGBMRegressor(**params)))
         stack = StackingRegressor(members, final_estimator=RidgeCV(), cv=3)
