@@ -174,6 +174,12 @@ def bench_smoothing_and_can(names):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer datasets")
+    parser.add_argument(
+        "--distillation-datasets",
+        default="phoneme,spambase,kc1",
+        help="comma-separated bundled binary datasets for the distillation "
+        "table (default: phoneme,spambase,kc1; --quick uses phoneme)",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
 
@@ -183,7 +189,7 @@ def main():
         for name in get_suite("quick")
         if catalogue.loc[name, "task"] != "regression"
     ]
-    distil = ["phoneme"] if args.quick else ["phoneme", "spambase", "kc1"]
+    distil = ["phoneme"] if args.quick else args.distillation_datasets.split(",")
     print(
         f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, "
         f"LightGBM {lightgbm.__version__}, XGBoost {xgboost.__version__}\n"
