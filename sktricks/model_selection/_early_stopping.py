@@ -1,11 +1,12 @@
 """Per-fold early stopping for LightGBM, XGBoost and HistGradientBoosting.
 
-Each fit gets its own evaluation set and its own freshly built callbacks.
-LightGBM's ``early_stopping`` callback keeps its best score between fits, and
+Each fit gets its own evaluation set and its own copy of every callback.
 ``LGBMModel.fit`` copies the callback list only shallowly, so one callback
-object shared by several folds compares each fold against an earlier fold's
-best iteration (or, since LightGBM 4.x, can stay disabled after one fit on
-the training set alone). Building the callbacks here, per fold, avoids both.
+object passed to several fits keeps its state between them. In LightGBM
+4.7.0, an ``early_stopping`` callback that one fit disabled (dart boosting,
+or an evaluation set that is only the training data) stays disabled in
+every later fit, and some older releases compared a fit with the best
+score of an earlier one.
 """
 
 from __future__ import annotations
@@ -59,10 +60,20 @@ def needs_contiguous_labels(estimator: Any, early_stopping: bool | str) -> bool:
 
 def fresh_callbacks(fit_params: dict[str, Any]) -> dict[str, Any]:
     """Deep-copy every callback list in ``fit_params`` so no fold shares one."""
-    return {
-        key: copy.deepcopy(value) if key.split("__")[-1] == "callbacks" else value
-        for key, value in fit_params.items()
-    }
+    copied = {}
+    for key, value in fit_params.items():
+        if key.split("__")[-1] != "callbacks":
+            copied[key] = value
+            continue
+        try:
+            copied[key] = copy.deepcopy(value)
+        except (TypeError, copy.Error) as error:
+            raise TypeError(
+                f"The callbacks in {key!r} cannot be deep-copied ({error}), and "
+                "each fold needs its own copy; pass callbacks without locks, "
+                "open files or other state that cannot be copied."
+            ) from error
+    return copied
 
 
 def fit_with_early_stopping(

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
@@ -32,6 +31,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_samples
 
 from sktricks.model_selection._early_stopping import (
@@ -302,8 +302,8 @@ def cross_val_oof(
     logger.info("cross_val_oof fitted %d folds with %s", len(folds), method_)
 
     return OOFResult(
-        oof_=_to_output(oof, X, classes, y),
-        test_=None if test is None else _to_output(test, X_test, classes, y),
+        oof_=_to_output(oof, X, classes, y, method_),
+        test_=None if test is None else _to_output(test, X_test, classes, y, method_),
         estimators_=[out.estimator for out in outputs],
         folds_=folds,
         scores_=scores,
@@ -365,6 +365,10 @@ def _validate_target(y: Any, n_samples: int) -> np.ndarray | None:
         raise ValueError(
             f"y has shape {y_array.shape}; cross_val_oof takes a 1-D target."
         )
+    if y_array.dtype == object and pd.api.types.infer_dtype(y_array) == "string":
+        # Fixed-width strings sort, compare and pickle much faster than Python
+        # string objects, which matters once per fold and per worker.
+        y_array = y_array.astype(str)
     if y_array.shape[0] != n_samples:
         raise ValueError(
             f"X has {n_samples} rows but y has {y_array.shape[0]}; they must match."
@@ -627,7 +631,7 @@ def _align_columns(
         if classes.shape[0] == 2 and fold_classes.shape[0] == 2:
             return predictions
         raise ValueError(
-            f"A training fold holds only the classes {fold_classes.tolist()} of "
+            f"A training fold contains only the classes {fold_classes.tolist()} of "
             f"{classes.tolist()}, so its 1-D decision_function cannot be placed; "
             "use stratified folds or method='predict_proba'."
         )
@@ -668,15 +672,18 @@ def _average_test(outputs: list[_FoldOutput], average: str, settings: _FoldSetti
     return stacked.mean(axis=0)
 
 
-def _to_output(predictions: np.ndarray, X: Any, classes: Any, y: Any) -> Any:
+def _to_output(
+    predictions: np.ndarray, X: Any, classes: Any, y: Any, method: str
+) -> Any:
     """Give the public layout: binary keeps classes_[1]; pandas keeps the index."""
-    if classes is not None and predictions.ndim == 2 and classes.shape[0] == 2:
+    scores_positive_class = classes is not None and method != "predict"
+    if scores_positive_class and predictions.ndim == 2 and classes.shape[0] == 2:
         predictions = predictions[:, 1]
     if not isinstance(X, (pd.DataFrame, pd.Series)):
         return predictions
     if predictions.ndim == 2:
         return pd.DataFrame(predictions, index=X.index, columns=list(classes))
-    if classes is not None and predictions.dtype != object and classes.shape[0] == 2:
+    if scores_positive_class and classes.shape[0] == 2:
         name = classes[1]
     else:
         name = getattr(y, "name", None)

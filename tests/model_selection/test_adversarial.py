@@ -35,7 +35,7 @@ def _frames(shift, n=1000, seed=0):
 
 
 def test_adversarial_validator_finds_shifted_column():
-    train, test = _frames(shift=2.0)
+    train, test = _frames(shift=3.0, n=500)
 
     validator = AdversarialValidator(random_state=0).fit(train, test)
 
@@ -58,12 +58,12 @@ def test_adversarial_validator_same_distribution_near_half():
 
 
 def test_adversarial_validator_validation_indices_most_test_like():
-    train, test = _frames(shift=2.0)
+    train, test = _frames(shift=3.0, n=500)
     validator = AdversarialValidator(random_state=0).fit(train, test)
 
     indices = validator.validation_indices(0.1)
 
-    assert indices.shape == (100,)
+    assert indices.shape == (50,)
     assert validator.train_similarity_.index.equals(train.index)
     chosen = validator.train_similarity_.iloc[indices]
     rest = validator.train_similarity_.drop(chosen.index)

@@ -188,7 +188,7 @@ def test_cross_val_oof_one_dimensional_decision_missing_class_raises():
     # A fold with two of three classes gives a 1-D decision function that
     # has no column to place; cross_val_predict raises here too.
     X, y, cv = _missing_class_data()
-    with pytest.raises(ValueError, match=r"holds only the classes \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"contains only the classes \[0, 1\]"):
         cross_val_oof(LinearSVC(), X, y, cv=cv, method="decision_function")
 
 
@@ -738,3 +738,36 @@ def test_cross_val_oof_xgboost_inner_split_drops_rare_class():
         assert len(used) == fitted.n_classes_
         if fitted.n_classes_ == 2:
             assert used.tolist() == [0, 1]
+
+
+def test_cross_val_oof_predicted_labels_keep_target_name(binary):
+    X, y = binary
+    X_frame = pd.DataFrame(X, index=np.arange(len(y)) + 10)
+    y_series = pd.Series(
+        np.where(y == 1, "yes", "no"), index=X_frame.index, name="churn"
+    )
+
+    result = cross_val_oof(
+        LogisticRegression(), X_frame, y_series, cv=3, method="predict"
+    )
+
+    assert result.oof_.name == "churn"
+    assert set(result.oof_) == {"yes", "no"}
+    expected = cross_val_predict(LogisticRegression(), X, y_series.to_numpy(), cv=3)
+    np.testing.assert_array_equal(result.oof_.to_numpy(), expected)
+
+
+def test_cross_val_oof_uncopyable_callback_raises(binary):
+    import threading
+
+    X, y = binary
+
+    class LockedCallback:
+        def __init__(self):
+            self.lock = threading.Lock()
+
+        def __call__(self, env):
+            pass
+
+    with pytest.raises(TypeError, match="cannot be deep-copied"):
+        cross_val_oof(_lgbm(), X, y, cv=3, params={"callbacks": [LockedCallback()]})

@@ -21,7 +21,7 @@ from sktricks.model_selection import (
     RepeatedStratifiedGroupKFold,
 )
 
-PROPERTY = settings(max_examples=60, deadline=None)
+PROPERTY = settings(max_examples=40, deadline=None)
 
 
 def _assert_partition(splits, n_samples):
