@@ -12,6 +12,7 @@ import pytest
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
 )
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktricks.utils import all_estimators
@@ -122,6 +123,30 @@ _CONSTRUCTOR_ARGS.update(
             "random_state": 0,
         },
         "AveragingRegressor": lambda: {"estimators": _fusion_regressors()},
+    }
+)
+
+_CONSTRUCTOR_ARGS.update(
+    {
+        "LabelSmoothingClassifier": lambda: {
+            "estimator": LogisticRegression(max_iter=500),
+            "smoothing": 0.05,
+        },
+        "DistilledClassifier": lambda: {
+            "teacher": LogisticRegression(max_iter=500),
+            "student": Ridge(),
+            "cv": 3,
+        },
+        "DistilledRegressor": lambda: {
+            "teacher": Ridge(),
+            "student": Ridge(alpha=0.1),
+            "cv": 3,
+        },
+        "CANClassifier": lambda: {
+            "estimator": LogisticRegression(max_iter=500),
+            "threshold": 0.9,
+            "cv": 3,
+        },
     }
 )
 
