@@ -63,18 +63,28 @@ class BenchmarkResult:
         Cells run by this call; the others were already in the store.
     files : dict
         Paths of the files written: ``store``, ``report``, ``plot``, ``csv``.
+    planned : DataFrame or None
+        The run's plan: one row per (dataset, recipe) with ``dataset``,
+        ``task``, ``recipe`` and ``n_planned``, the number of cells planned
+        (0 when the recipe does not support the dataset's task).
     """
 
     results: pd.DataFrame
     output: Path
     n_run: int
     files: dict[str, Path] = field(default_factory=dict)
+    planned: pd.DataFrame | None = None
 
     def leaderboard(self) -> pd.DataFrame:
-        """Return mean and std of the primary metric, with ranks per dataset."""
+        """Return mean and std of the primary metric, with ranks per dataset.
+
+        A recipe with fewer successful cells than planned on a dataset is
+        marked failed and ranked last there; see
+        :func:`sktricks.bench.leaderboard`.
+        """
         from sktricks.bench._report import leaderboard
 
-        return leaderboard(self.results)
+        return leaderboard(self.results, self.planned)
 
 
 def make_splitter(task: str, cv: int, repeats: int, seed: int):
@@ -214,6 +224,25 @@ def plan_cells(
     ]
 
 
+def plan_table(
+    datasets: list[tuple[str, str]], recipes: list[str], cv: int, repeats: int
+) -> pd.DataFrame:
+    """Return the cells planned per (dataset, recipe); 0 for unsupported tasks."""
+    return pd.DataFrame(
+        [
+            {
+                "dataset": dataset,
+                "task": task,
+                "recipe": recipe,
+                "n_planned": cv * repeats if task in get_recipe(recipe).tasks else 0,
+            }
+            for dataset, task in datasets
+            for recipe in recipes
+        ],
+        columns=["dataset", "task", "recipe", "n_planned"],
+    )
+
+
 def run_benchmark(
     datasets: list[str] | None = None,
     recipes: list[str] | None = None,
@@ -337,6 +366,7 @@ def run_benchmark(
         results["dataset"].isin(settings["datasets"])
         & results["recipe"].isin(recipe_names)
     ].reset_index(drop=True)
-    files = write_report(selected, output, settings)
+    planned = plan_table(dataset_tasks, recipe_names, cv, repeats)
+    files = write_report(selected, output, settings, planned)
     files["store"] = store.path
-    return BenchmarkResult(selected, output, len(cells), files)
+    return BenchmarkResult(selected, output, len(cells), files, planned)

@@ -7,7 +7,9 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score, root_mean_squared_error
 
 from sktricks.bench import (
+    format_leaderboard,
     get_recipe,
+    leaderboard,
     list_recipes,
     make_splitter,
     register_recipe,
@@ -220,3 +222,87 @@ def test_runner_default_recipes_are_baselines():
         assert _resolve_recipes(["extra"]) == ["extra"]
     finally:
         unregister_recipe("extra")
+
+
+def test_leaderboard_ranks_partial_failure_last_and_unsupported_na(tmp_path):
+    failing_seed = cell_random_state(0, 0, 1)
+
+    @register_recipe("fold1_fails", description="fails on fold 1 of diabetes")
+    def build(task, random_state):
+        if task == "binary" and random_state == failing_seed:
+            raise RuntimeError("fold 1")
+        return get_recipe("linear").build(task, random_state)
+
+    @register_recipe(
+        "regression_only", description="regression only", tasks=("regression",)
+    )
+    def build_regression(task, random_state):
+        return get_recipe("linear").build(task, random_state)
+
+    recipes = ["linear", "random_forest", "fold1_fails", "regression_only"]
+    try:
+        result = run_benchmark(
+            ["diabetes", "bodyfat"], recipes, cv=3, output=tmp_path, verbose=0
+        )
+    finally:
+        unregister_recipe("fold1_fails")
+        unregister_recipe("regression_only")
+
+    board = result.leaderboard().set_index(["dataset", "recipe"])
+    diabetes = board.loc["diabetes"]
+    assert diabetes.loc["fold1_fails", "status"] == "failed"
+    assert diabetes.loc["fold1_fails", "n_cells"] == 2
+    assert diabetes.loc["fold1_fails", "n_planned"] == 3
+    # Two complete recipes rank 1 and 2 by their mean; the failed one is 3,
+    # even though its two surviving folds might score better.
+    means = (
+        result.results.query(
+            "dataset == 'diabetes' and recipe in ['linear', 'random_forest']"
+        )
+        .groupby("recipe")["roc_auc"]
+        .mean()
+    )
+    best = means.idxmax()
+    assert diabetes.loc[best, "rank"] == 1.0
+    assert diabetes.loc["fold1_fails", "rank"] == 3.0
+    assert diabetes.loc["regression_only", "status"] == "n/a"
+    assert np.isnan(diabetes.loc["regression_only", "rank"])
+
+    table = format_leaderboard(result.leaderboard()).set_index("dataset")
+    assert table.loc["diabetes", "fold1_fails"] == "failed (2/3 folds) (3)"
+    assert table.loc["diabetes", "regression_only"] == "n/a"
+    # The average rank counts the failure as a last place, and the
+    # unsupported dataset not at all.
+    bodyfat_rank = board.loc[("bodyfat", "fold1_fails"), "rank"]
+    assert float(table.loc["average rank", "fold1_fails"]) == pytest.approx(
+        (3.0 + bodyfat_rank) / 2, abs=0.005
+    )
+    assert float(table.loc["average rank", "regression_only"]) == pytest.approx(
+        board.loc[("bodyfat", "regression_only"), "rank"], abs=0.005
+    )
+    assert "failed (2/3 folds)" in result.files["report"].read_text()
+
+
+def test_leaderboard_failed_recipes_share_last_rank():
+    rows = []
+    for recipe, n_ok in [("a", 2), ("b", 1), ("c", 0), ("d", 2)]:
+        for fold in range(2):
+            ok = fold < n_ok
+            rows.append(
+                {
+                    "dataset": "data",
+                    "recipe": recipe,
+                    "task": "regression",
+                    "repeat": 0,
+                    "fold": fold,
+                    "status": "ok" if ok else "error",
+                    "rmse": {"a": 2.0, "b": 0.1, "c": 0.1, "d": 1.0}[recipe]
+                    if ok
+                    else np.nan,
+                }
+            )
+    board = leaderboard(pd.DataFrame(rows)).set_index("recipe")
+    # d (rmse 1) beats a (rmse 2); b and c failed and share ranks 3 and 4.
+    assert board["rank"].to_dict() == {"a": 2.0, "b": 3.5, "c": 3.5, "d": 1.0}
+    assert board.loc["b", "status"] == "failed"
+    assert board.loc["c", "n_cells"] == 0
