@@ -183,6 +183,16 @@ def run_cell(
             if task == "regression"
             else classification_metrics(y[test], predictions)
         )
+        undefined = sorted(
+            name for name, value in record["metrics"].items() if np.isnan(value)
+        )
+        if undefined:
+            raise ValueError(
+                f"The metrics {', '.join(undefined)} are NaN on this fold "
+                f"({len(test)} test rows, {np.unique(y[test]).size} distinct "
+                "targets), so the cell has no score. Check the predictions "
+                "for NaN, or use fewer folds."
+            )
         record["status"] = "ok"
     except Exception as error:
         record.setdefault("task", "unknown")
@@ -200,6 +210,44 @@ def _resolve_datasets(datasets, suite) -> list[tuple[str, str]]:
         bunch = load_openml(name)
         resolved.append((bunch.name, bunch.task))
     return resolved
+
+
+def check_folds(dataset: str, cv: int) -> None:
+    """Raise when ``dataset`` cannot be split into ``cv`` usable folds.
+
+    Stratified k-fold needs every class in every fold, otherwise ROC AUC
+    is undefined on the folds that miss one; k-fold needs a row per fold.
+    Missing targets are dropped first, as the cells do.
+
+    Raises
+    ------
+    ValueError
+        Naming the dataset, the smallest class and its size, and the fix.
+    """
+    _, y, task, n_classes = _load(dataset)
+    if task == "regression":
+        if cv > len(y):
+            raise ValueError(
+                f"cv={cv} is larger than the {len(y)} rows of dataset "
+                f"{dataset!r}: every fold needs at least one row. Lower --cv "
+                f"(cv) to at most {len(y)}."
+            )
+        return
+    counts = np.bincount(y, minlength=n_classes)
+    smallest = int(np.argmin(counts))
+    if cv > counts[smallest]:
+        label = _class_labels(dataset)[smallest]
+        raise ValueError(
+            f"cv={cv} is larger than the {counts[smallest]} rows of class "
+            f"{label!r} in dataset {dataset!r}: stratified folds would miss that "
+            f"class and its ROC AUC would be undefined. Lower --cv (cv) to at "
+            f"most {counts[smallest]}."
+        )
+
+
+def _class_labels(dataset: str) -> list[str]:
+    target = load_openml(dataset).target.dropna()
+    return [str(c) for c in target.cat.remove_unused_categories().cat.categories]
 
 
 def _resolve_recipes(recipes) -> list[str]:
@@ -314,6 +362,8 @@ def run_benchmark(
     dataset_tasks = _resolve_datasets(datasets, suite)
     recipe_names = _resolve_recipes(recipes)
     output = Path(output)
+    for dataset, _ in dataset_tasks:
+        check_folds(dataset, int(cv))
 
     with ResultsStore(output) as store:
         store.check_settings(

@@ -306,3 +306,38 @@ def test_leaderboard_failed_recipes_share_last_rank():
     assert board["rank"].to_dict() == {"a": 2.0, "b": 3.5, "c": 3.5, "d": 1.0}
     assert board.loc["b", "status"] == "failed"
     assert board.loc["c", "n_cells"] == 0
+
+
+def test_runner_rejects_cv_above_smallest_class_before_writing(tmp_path):
+    labels = load_openml("kc2").target
+    smallest = labels.value_counts().idxmin()
+    size = int(labels.value_counts().min())
+    with pytest.raises(
+        ValueError,
+        match=rf"cv={size + 1}.*{size} rows of class '{smallest}'.*kc2.*Lower --cv",
+    ):
+        run_benchmark(["kc2"], ["linear"], cv=size + 1, output=tmp_path, verbose=0)
+    assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_runner_rejects_cv_above_rows_for_regression(tmp_path):
+    n_rows = len(load_openml("bodyfat").target)
+    with pytest.raises(ValueError, match=rf"{n_rows} rows of dataset 'bodyfat'.*Lower"):
+        run_benchmark(
+            ["bodyfat"], ["linear"], cv=n_rows + 1, output=tmp_path, verbose=0
+        )
+    assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_runner_nan_metric_makes_cell_an_error(tmp_path, monkeypatch):
+    import sktricks.bench._runner as runner
+
+    def undefined(y_true, proba):
+        return {"roc_auc": float("nan"), "log_loss": 0.5}
+
+    monkeypatch.setattr(runner, "classification_metrics", undefined)
+    result = run_benchmark(
+        ["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0, n_jobs=1
+    )
+    assert (result.results["status"] == "error").all()
+    assert result.results["error"].str.contains("roc_auc are NaN").all()
