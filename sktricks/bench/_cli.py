@@ -17,7 +17,28 @@ skipped and failed ones retried."""
 
 
 def _comma_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"{text!r} names nothing")
+    return items
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(
+            f"{value} is outside the range 0 to 4294967295 (2**32 - 1)"
+        )
+    return value
+
+
+def _directory(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name is not a directory")
+    return text
 
 
 def _positive_int(minimum: int):
@@ -73,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_comma_list,
         default=None,
         metavar="NAMES",
-        help="comma-separated recipe names, or 'all' for every registered "
-        "recipe (default: the baseline recipes linear, random_forest, "
+        help="comma-separated recipe names; 'all' (alone or among names) "
+        "runs every registered recipe (default: the baseline recipes linear, random_forest, "
         "lightgbm and xgboost; see --list)",
     )
     bench.add_argument(
@@ -103,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--output",
+        type=_directory,
         default="sktricks-bench",
         metavar="DIR",
         help="directory for results.sqlite, report.md, ranks.png and "
@@ -110,9 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
-        help="integer seed of the fold shuffles and the models (default: %(default)s)",
+        help="integer seed of the fold shuffles and the models, from 0 to "
+        "4294967295 (2**32 - 1) (default: %(default)s)",
     )
     bench.add_argument("--quiet", action="store_true", help="show no progress bar")
     bench.add_argument(

@@ -203,13 +203,30 @@ def run_cell(
     return record
 
 
+def _as_name_list(names, kind: str) -> list[str] | None:
+    if names is None:
+        return None
+    if isinstance(names, str | int) and not isinstance(names, bool):
+        names = [names]
+    names = [str(name).strip() for name in names]
+    if not names or not all(names):
+        raise ValueError(
+            f"{kind}={names!r} is empty: give at least one name, or None for "
+            "the default."
+        )
+    return names
+
+
 def _resolve_datasets(datasets, suite) -> list[tuple[str, str]]:
-    names = list(datasets) if datasets else get_suite(suite)
-    resolved = []
+    names = _as_name_list(datasets, "datasets")
+    if names is None:
+        names = get_suite(suite)
+    resolved: dict[str, str] = {}
     for name in names:
         bunch = load_openml(name)
-        resolved.append((bunch.name, bunch.task))
-    return resolved
+        # "31", "credit-g" and "CREDIT-G" are one dataset: keep it once.
+        resolved.setdefault(bunch.name, bunch.task)
+    return list(resolved.items())
 
 
 def check_folds(dataset: str, cv: int) -> None:
@@ -251,11 +268,23 @@ def _class_labels(dataset: str) -> list[str]:
 
 
 def _resolve_recipes(recipes) -> list[str]:
-    if not recipes:
+    names = _as_name_list(recipes, "recipes")
+    if names is None:
         return [recipe.name for recipe in list_recipes() if recipe.default]
-    if list(recipes) == ["all"]:
+    if "all" in names:
+        for name in names:
+            if name != "all":
+                get_recipe(name)
         return [recipe.name for recipe in list_recipes()]
-    return [get_recipe(name).name for name in recipes]
+    return list(dict.fromkeys(get_recipe(name).name for name in names))
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None, fix: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name}={value!r} is invalid: {fix}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name}={value!r} is invalid: {fix}")
+    return int(value)
 
 
 def plan_cells(
@@ -292,8 +321,8 @@ def plan_table(
 
 
 def run_benchmark(
-    datasets: list[str] | None = None,
-    recipes: list[str] | None = None,
+    datasets: list[str] | str | None = None,
+    recipes: list[str] | str | None = None,
     *,
     suite: str = "quick",
     cv: int = 5,
@@ -313,11 +342,14 @@ def run_benchmark(
 
     Parameters
     ----------
-    datasets : list of str, default=None
-        Dataset names or OpenML ids. ``None`` uses the datasets of ``suite``.
-    recipes : list of str, default=None
-        Registered recipe names. ``None`` runs the default recipes (the four
-        baselines); ``["all"]`` runs every registered recipe.
+    datasets : list of str or str, default=None
+        Dataset names or OpenML ids; a single string is one dataset. ``None``
+        uses the datasets of ``suite``. Names of one dataset (``31``,
+        ``"credit-g"``, ``"CREDIT-G"``) count once.
+    recipes : list of str or str, default=None
+        Registered recipe names; a single string is one recipe. ``None``
+        runs the default recipes (the four baselines); a list holding
+        ``"all"`` runs every registered recipe. Duplicates count once.
     suite : {"quick", "bundled"}, default="quick"
         Named dataset suite, used when ``datasets`` is None.
     cv : int, default=5
@@ -331,7 +363,7 @@ def run_benchmark(
     output : str or Path, default="sktricks-bench"
         Directory for the results store, report and plot.
     seed : int, default=0
-        Seed of the fold shuffles and of the models.
+        Seed of the fold shuffles and of the models, from 0 to 2**32 - 1.
     verbose : int, default=1
         0 is silent; 1 shows a progress bar over cells.
 
@@ -354,16 +386,27 @@ def run_benchmark(
     1  diabetes  linear     1     ok
     2  diabetes  linear     2     ok
     """
-    if not isinstance(cv, int | np.integer) or cv < 2:
-        raise ValueError(f"cv={cv!r} is invalid: use an integer of at least 2 folds.")
-    if not isinstance(repeats, int | np.integer) or repeats < 1:
-        raise ValueError(f"repeats={repeats!r} is invalid: use an integer >= 1.")
+    # Everything is checked before the results store records any setting.
+    cv = _check_int("cv", cv, 2, None, "use an integer of at least 2 folds.")
+    repeats = _check_int("repeats", repeats, 1, None, "use an integer >= 1.")
+    seed = _check_int(
+        "seed", seed, 0, 2**32 - 1, "use an integer from 0 to 2**32 - 1 (4294967295)."
+    )
+    if n_jobs is not None and (
+        _check_int("n_jobs", n_jobs, -(2**31), None, "use None, -1 or a count >= 1.")
+        == 0
+    ):
+        raise ValueError("n_jobs=0 is invalid: use None, -1 or a count >= 1.")
+    if not str(output).strip():
+        raise ValueError(
+            f"output={output!r} is empty: name a directory for the results."
+        )
 
     dataset_tasks = _resolve_datasets(datasets, suite)
     recipe_names = _resolve_recipes(recipes)
     output = Path(output)
     for dataset, _ in dataset_tasks:
-        check_folds(dataset, int(cv))
+        check_folds(dataset, cv)
 
     with ResultsStore(output) as store:
         store.check_settings(

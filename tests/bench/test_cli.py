@@ -163,7 +163,15 @@ def test_cli_unwritable_output(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--cv", "1"], "below the minimum 2"), (["--n-jobs", "0"], "0 is invalid")],
+    [
+        (["--cv", "1"], "below the minimum 2"),
+        (["--n-jobs", "0"], "0 is invalid"),
+        (["--seed", "-1"], "outside the range 0 to 4294967295"),
+        (["--seed", str(2**32)], "outside the range 0 to 4294967295"),
+        (["--datasets", ""], "names nothing"),
+        (["--recipes", " , "], "names nothing"),
+        (["--output", ""], "empty name"),
+    ],
 )
 def test_cli_rejects_bad_numbers(capsys, argv, message):
     with pytest.raises(SystemExit) as info:
@@ -178,3 +186,9 @@ def test_cli_list_shows_recipes_and_datasets(capsys):
     assert "xgboost" in out
     assert "credit-g" in out
     assert "quick" in out
+
+
+def test_cli_help_states_seed_range(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "--help"])
+    assert "4294967295" in " ".join(capsys.readouterr().out.split())

@@ -341,3 +341,50 @@ def test_runner_nan_metric_makes_cell_an_error(tmp_path, monkeypatch):
     )
     assert (result.results["status"] == "error").all()
     assert result.results["error"].str.contains("roc_auc are NaN").all()
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"seed": -1}, r"seed=-1 is invalid.*2\*\*32 - 1"),
+        ({"seed": 2**32}, r"seed=4294967296 is invalid"),
+        ({"seed": 1.0}, r"seed=1.0 is invalid"),
+        ({"seed": True}, r"seed=True is invalid"),
+        ({"cv": True}, r"cv=True is invalid"),
+        ({"cv": 3.0}, r"cv=3.0 is invalid"),
+        ({"repeats": 1.0}, r"repeats=1.0 is invalid"),
+        ({"repeats": True}, r"repeats=True is invalid"),
+        ({"datasets": []}, r"datasets=\[\] is empty"),
+        ({"recipes": []}, r"recipes=\[\] is empty"),
+        ({"output": ""}, r"output='' is empty"),
+    ],
+)
+def test_runner_rejects_bad_settings_before_writing(tmp_path, setting, message):
+    kwargs = {"datasets": ["diabetes"], "recipes": ["linear"], "cv": 2}
+    kwargs.update(output=tmp_path / "out", verbose=0)
+    kwargs.update(setting)
+    with pytest.raises(ValueError, match=message):
+        run_benchmark(**kwargs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_runner_strings_dedupe_and_all(tmp_path):
+    result = run_benchmark("diabetes", "linear", cv=2, output=tmp_path, verbose=0)
+    assert len(result.results) == 2
+
+    other = tmp_path / "dedupe"
+    result = run_benchmark(
+        ["37", "diabetes", "DIABETES"],
+        ["linear", "linear"],
+        cv=2,
+        output=other,
+        verbose=0,
+    )
+    assert len(result.results) == 2
+    assert result.planned["dataset"].tolist() == ["diabetes"]
+
+    from sktricks.bench._runner import _resolve_recipes
+
+    registered = [recipe.name for recipe in list_recipes()]
+    assert _resolve_recipes(["linear", "all"]) == registered
+    assert _resolve_recipes("linear") == ["linear"]
