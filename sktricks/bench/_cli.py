@@ -95,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="NAMES",
         help="comma-separated recipe names; 'all' (alone or among names) "
-        "runs every registered recipe (default: the baseline recipes linear, random_forest, "
-        "lightgbm and xgboost; see --list)",
+        "runs every registered recipe (default: the baseline recipes "
+        "linear, random_forest, lightgbm and xgboost; see --list)",
     )
     bench.add_argument(
         "--cv",
@@ -200,8 +200,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list:
         _print_catalogue()
         return 0
+    from sktricks.bench import WorkerDiedError
+
     try:
         return _run_bench(args)
+    except WorkerDiedError as error:
+        print(f"sktricks bench: error: {error}", file=sys.stderr)
+        return 1
     except (LookupError, ValueError, PermissionError) as error:
         # Unknown names and unusable settings are the user's to fix: show the
         # message, which lists the valid choices, without a traceback.

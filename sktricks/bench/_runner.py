@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from joblib.externals.loky.process_executor import TerminatedWorkerError
 from sklearn.base import clone
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
@@ -33,9 +34,16 @@ from sktricks.bench._suites import get_suite
 from sktricks.datasets import load_openml
 from sktricks.utils import progress_bar
 
-__all__ = ["BenchmarkResult", "make_splitter", "run_benchmark"]
+__all__ = ["BenchmarkResult", "WorkerDiedError", "make_splitter", "run_benchmark"]
 
 logger = logging.getLogger(__name__)
+
+
+class WorkerDiedError(RuntimeError):
+    """Raised when a worker process died (``os._exit``, a crash, out of memory).
+
+    The cells finished before are stored and the report covers them.
+    """
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,9 @@ def run_cell(
                 "for NaN, or use fewer folds."
             )
         record["status"] = "ok"
-    except Exception as error:
+    except (Exception, SystemExit) as error:
+        # SystemExit too: a recipe calling sys.exit() is a failed cell, not
+        # the end of the run. KeyboardInterrupt still stops the run.
         record.setdefault("task", "unknown")
         record["status"] = "error"
         record["error"] = f"{type(error).__name__}: {error}"
@@ -427,21 +437,25 @@ def run_benchmark(
             for cell in cells
         )
         stream = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
-        for record in progress_bar(
-            stream, verbose=verbose, total=len(cells), desc="cells", unit="cell"
-        ):
-            trace = record.pop("traceback", None)
-            if record["status"] == "error":
-                logger.warning(
-                    "Cell %s / %s repeat %d fold %d failed: %s\n%s",
-                    record["dataset"],
-                    record["recipe"],
-                    record["repeat"],
-                    record["fold"],
-                    record["error"],
-                    trace,
-                )
-            store.add(record)
+        died: TerminatedWorkerError | None = None
+        try:
+            for record in progress_bar(
+                stream, verbose=verbose, total=len(cells), desc="cells", unit="cell"
+            ):
+                trace = record.pop("traceback", None)
+                if record["status"] == "error":
+                    logger.warning(
+                        "Cell %s / %s repeat %d fold %d failed: %s\n%s",
+                        record["dataset"],
+                        record["recipe"],
+                        record["repeat"],
+                        record["fold"],
+                        record["error"],
+                        trace,
+                    )
+                store.add(record)
+        except TerminatedWorkerError as error:
+            died = error
         results = store.to_frame()
 
     settings = {
@@ -462,4 +476,14 @@ def run_benchmark(
     planned = plan_table(dataset_tasks, recipe_names, cv, repeats)
     files = write_report(selected, output, settings, planned)
     files["store"] = store.path
+    if died is not None:
+        n_stored = int(selected["status"].eq("ok").sum()) if len(selected) else 0
+        raise WorkerDiedError(
+            "A worker process died while running cells (a recipe called "
+            "os._exit, crashed the interpreter or ran out of memory). The "
+            f"{n_stored} finished cells are stored in {store.path} and the "
+            f"report {files['report']} covers them. Rerun with --n-jobs 1 "
+            "(n_jobs=1) to see which recipe and cell kill the process; a "
+            "rerun resumes from the stored cells."
+        ) from died
     return BenchmarkResult(selected, output, len(cells), files, planned)

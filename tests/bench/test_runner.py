@@ -388,3 +388,54 @@ def test_runner_strings_dedupe_and_all(tmp_path):
     registered = [recipe.name for recipe in list_recipes()]
     assert _resolve_recipes(["linear", "all"]) == registered
     assert _resolve_recipes("linear") == ["linear"]
+
+
+def test_runner_worker_death_keeps_cells_and_reports(tmp_path):
+    import os
+
+    from sktricks.bench import WorkerDiedError
+
+    main_pid = os.getpid()
+
+    @register_recipe("dies", description="kills its worker process")
+    def build(task, random_state):
+        if os.getpid() != main_pid:
+            os._exit(1)
+        return get_recipe("linear").build(task, random_state)
+
+    try:
+        run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0)
+        with pytest.raises(WorkerDiedError, match=r"worker process died.*--n-jobs 1"):
+            run_benchmark(
+                ["diabetes"],
+                ["linear", "dies"],
+                cv=2,
+                output=tmp_path,
+                verbose=0,
+                n_jobs=2,
+            )
+    finally:
+        unregister_recipe("dies")
+    with sqlite3.connect(tmp_path / "results.sqlite") as connection:
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM cells WHERE recipe = 'linear'"
+        ).fetchone()
+    assert count == 2
+    assert "dies" in (tmp_path / "report.md").read_text()
+
+
+def test_runner_records_sys_exit_as_failed_cell(tmp_path):
+    import sys
+
+    @register_recipe("exits", description="calls sys.exit")
+    def build(task, random_state):
+        sys.exit(3)
+
+    try:
+        result = run_benchmark(
+            ["diabetes"], ["exits"], cv=2, output=tmp_path, verbose=0, n_jobs=1
+        )
+    finally:
+        unregister_recipe("exits")
+    assert (result.results["status"] == "error").all()
+    assert result.results["error"].eq("SystemExit: 3").all()
