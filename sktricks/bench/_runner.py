@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from joblib.externals.loky.process_executor import TerminatedWorkerError
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
 from sktricks._version import __version__
@@ -151,6 +151,22 @@ def _predict(estimator, X: pd.DataFrame, task: str, n_classes: int) -> np.ndarra
     return proba / proba.sum(axis=1, keepdims=True)
 
 
+def _check_estimator_kind(estimator: Any, task: str, recipe: str) -> None:
+    kind = type(estimator).__name__
+    if task == "regression":
+        if is_classifier(estimator):
+            raise TypeError(
+                f"Recipe {recipe!r} returned {kind}, a classifier, for a "
+                "regression task; the runner needs a regressor with predict."
+            )
+        return
+    if is_regressor(estimator) or not hasattr(estimator, "predict_proba"):
+        raise TypeError(
+            f"Recipe {recipe!r} returned {kind} for a classification task "
+            f"({task}); the runner needs a classifier with predict_proba."
+        )
+
+
 def run_cell(
     cell: Cell, recipe: Recipe, cv: int, repeats: int, seed: int
 ) -> dict[str, Any]:
@@ -177,6 +193,7 @@ def run_cell(
         ]
         record["n_train"], record["n_test"] = len(train), len(test)
         estimator = recipe.build(task, cell_random_state(seed, cell.repeat, cell.fold))
+        _check_estimator_kind(estimator, task, recipe.name)
 
         start = time.perf_counter()
         estimator = clone(estimator).fit(X.iloc[train], y[train])

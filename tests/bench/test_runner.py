@@ -439,3 +439,56 @@ def test_runner_records_sys_exit_as_failed_cell(tmp_path):
         unregister_recipe("exits")
     assert (result.results["status"] == "error").all()
     assert result.results["error"].eq("SystemExit: 3").all()
+
+
+def test_runner_wrong_estimator_kind_is_a_cell_error(tmp_path):
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.svm import SVC
+
+    @register_recipe("regressor", description="always a regressor")
+    def build_regressor(task, random_state):
+        return LinearRegression()
+
+    @register_recipe("classifier", description="always a classifier")
+    def build_classifier(task, random_state):
+        return LogisticRegression()
+
+    @register_recipe("no_proba", description="a classifier without predict_proba")
+    def build_no_proba(task, random_state):
+        return SVC()
+
+    try:
+        result = run_benchmark(
+            ["diabetes", "bodyfat"],
+            ["regressor", "classifier", "no_proba"],
+            cv=2,
+            output=tmp_path,
+            verbose=0,
+            n_jobs=1,
+        )
+    finally:
+        for name in ["regressor", "classifier", "no_proba"]:
+            unregister_recipe(name)
+    errors = result.results.set_index(["dataset", "recipe"])["error"]
+    assert (
+        errors.loc[("diabetes", "regressor")]
+        .str.contains(
+            "returned LinearRegression for a classification task.*needs a "
+            "classifier with predict_proba"
+        )
+        .all()
+    )
+    assert (
+        errors.loc[("diabetes", "no_proba")]
+        .str.contains("returned SVC for a classification task")
+        .all()
+    )
+    assert (
+        errors.loc[("bodyfat", "classifier")]
+        .str.contains(
+            "returned LogisticRegression, a classifier, for a regression task"
+        )
+        .all()
+    )
+    assert errors.loc[("bodyfat", "no_proba")].str.contains("returned SVC").all()
+    assert errors.loc[("bodyfat", "regressor")].isna().all()
