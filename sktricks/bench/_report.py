@@ -200,9 +200,9 @@ def write_report(
 
     if not board.empty:
         figure = plot_ranks(board)
-        temporary = output / ".ranks.png.tmp"
-        figure.savefig(temporary, format="png", dpi=110)
-        temporary.replace(files["plot"])
+        write_atomic(
+            files["plot"], lambda handle: figure.savefig(handle, format="png", dpi=110)
+        )
 
     write_atomic(files["report"], _report_text(results, board, settings))
     return files

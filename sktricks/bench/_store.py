@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -159,8 +161,25 @@ def _check_writable(directory: Path) -> None:
         ) from error
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+def write_atomic(path: Path, data: str | Callable[[IO[bytes]], None]) -> None:
+    """Write ``path`` through a temporary file and a rename.
+
+    ``data`` is text (written as UTF-8) or a function writing bytes to an
+    open binary file. The temporary file gets a unique name in the same
+    directory, so concurrent runs into one directory do not collide and the
+    rename stays on one file system.
+    """
+    handle = tempfile.NamedTemporaryFile(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            if isinstance(data, str):
+                handle.write(data.encode("utf-8"))
+            else:
+                data(handle)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

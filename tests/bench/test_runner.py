@@ -492,3 +492,43 @@ def test_runner_wrong_estimator_kind_is_a_cell_error(tmp_path):
     )
     assert errors.loc[("bodyfat", "no_proba")].str.contains("returned SVC").all()
     assert errors.loc[("bodyfat", "regressor")].isna().all()
+
+
+def test_write_atomic_uses_unique_temporary_names(tmp_path, monkeypatch):
+    import threading
+    from pathlib import Path
+
+    from sktricks.bench._store import write_atomic
+
+    # Hold every writer inside its temporary file until all have opened
+    # one: shared temporary names would collide here.
+    n_writers = 4
+    barrier = threading.Barrier(n_writers, timeout=30)
+    seen = []
+
+    def slow_writer(index):
+        def write(handle):
+            seen.append(Path(handle.name).name)
+            barrier.wait()
+            handle.write(f"writer {index}".encode())
+
+        write_atomic(tmp_path / "ranks.png", write)
+
+    threads = [
+        threading.Thread(target=slow_writer, args=(i,)) for i in range(n_writers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(seen)) == n_writers
+    assert (tmp_path / "ranks.png").read_text().startswith("writer ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ranks.png"]
+
+
+def test_report_plot_has_no_shared_temporary_name(tmp_path):
+    # A leftover directory at the old fixed temporary name made savefig fail.
+    (tmp_path / ".ranks.png.tmp").mkdir()
+    (tmp_path / ".report.md.tmp").mkdir()
+    result = run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0)
+    assert result.files["plot"].read_bytes()[:4] == b"\x89PNG"
