@@ -66,7 +66,17 @@ def _n_jobs(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``sktricks`` command."""
-    parser = argparse.ArgumentParser(prog="sktricks", description=__doc__)
+    from sktricks._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="sktricks",
+        description="sktricks: tabular machine-learning competition tricks "
+        "behind the scikit-learn API. 'sktricks bench' compares recipes "
+        "(pipelines of tricks) on OpenML datasets; see 'sktricks bench --help'.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     bench = commands.add_parser(
         "bench",
@@ -188,7 +198,27 @@ def _run_bench(args: argparse.Namespace) -> int:
     print(f"Report: {result.files['report']}")
     if result.files["plot"].exists():
         print(f"Plot: {result.files['plot']}")
+    if len(result.results) and len(failed) == len(result.results):
+        print("sktricks bench: error: every cell failed", file=sys.stderr)
+        return 1
     return 0
+
+
+def _count_stored(output: str) -> int:
+    import sqlite3
+    from pathlib import Path
+
+    path = Path(output) / "results.sqlite"
+    if not path.is_file():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            (count,) = connection.execute(
+                "SELECT COUNT(*) FROM cells WHERE status = 'ok'"
+            ).fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(count)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,6 +234,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return _run_bench(args)
+    except KeyboardInterrupt:
+        print(
+            f"\nsktricks bench: interrupted; {_count_stored(args.output)} "
+            f"finished cells are stored in {args.output}. Rerun the same "
+            "command to resume.",
+            file=sys.stderr,
+        )
+        return 130
     except WorkerDiedError as error:
         print(f"sktricks bench: error: {error}", file=sys.stderr)
         return 1
@@ -213,6 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = error.args[0] if isinstance(error, KeyError) else str(error)
         print(f"sktricks bench: error: {message}", file=sys.stderr)
         return 2
+    except OSError as error:
+        # A damaged installation or an unusable disk: no traceback helps.
+        print(f"sktricks bench: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from joblib.externals.loky.process_executor import TerminatedWorkerError
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
@@ -453,7 +453,9 @@ def run_benchmark(
             delayed(run_cell)(cell, get_recipe(cell.recipe), cv, repeats, seed)
             for cell in cells
         )
-        stream = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
+        # More workers than cells would only start idle processes.
+        workers = max(1, min(effective_n_jobs(n_jobs), len(cells)))
+        stream = Parallel(n_jobs=workers, return_as="generator_unordered")(tasks)
         died: TerminatedWorkerError | None = None
         try:
             for record in progress_bar(
