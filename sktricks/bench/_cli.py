@@ -194,7 +194,11 @@ def _run_bench(args: argparse.Namespace) -> int:
     failed = result.results[result.results["status"] != "ok"]
     if not failed.empty:
         print(f"\n{len(failed)} cells failed; their errors are in the report.")
-    print(f"\nRan {result.n_run} cells. Results store: {result.files['store']}")
+    already = len(result.results) - result.n_run
+    print(
+        f"\nRan {result.n_run} cells ({already} already stored). "
+        f"Results store: {result.files['store']}"
+    )
     print(f"Report: {result.files['report']}")
     if result.files["plot"].exists():
         print(f"Plot: {result.files['plot']}")

@@ -97,7 +97,9 @@ def leaderboard(
     if table.empty:
         return table.assign(rank=pd.Series(dtype=float))
 
-    table = table.sort_values(["dataset", "recipe"], ignore_index=True)
+    table = table.sort_values(
+        ["dataset", "recipe"], key=lambda column: column.str.lower(), ignore_index=True
+    )
     ascending = ~table["metric"].map(GREATER_IS_BETTER).astype(bool)
     signed = table["mean"].where(ascending, -table["mean"])
     is_ok = table["status"] == "ok"
@@ -133,6 +135,8 @@ def format_leaderboard(board: pd.DataFrame) -> pd.DataFrame:
     text = board.assign(cell=[_leaderboard_cell(row) for row in board.itertuples()])
     wide = text.pivot(index=["dataset", "metric"], columns="recipe", values="cell")
     wide = wide.fillna("n/a")
+    order = sorted(wide.index, key=lambda key: (key[0].lower(), key[0]))
+    wide = wide.loc[order, sorted(wide.columns, key=lambda name: (name.lower(), name))]
     average = board.groupby("recipe")["rank"].mean()
     wide.loc[("average rank", ""), :] = [
         f"{average[r]:.2f}" if np.isfinite(average[r]) else "n/a" for r in wide.columns
@@ -141,11 +145,17 @@ def format_leaderboard(board: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
+def _markdown_cell(value: Any) -> str:
+    # A "|" would end the cell and a newline the row.
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
+    return "<br>".join(text.splitlines())
+
+
 def _markdown_table(frame: pd.DataFrame) -> str:
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    header = "| " + " | ".join(_markdown_cell(c) for c in frame.columns) + " |"
     rule = "|" + "|".join(" --- " for _ in frame.columns) + "|"
     body = [
-        "| " + " | ".join(str(v) for v in row) + " |"
+        "| " + " | ".join(_markdown_cell(v) for v in row) + " |"
         for row in frame.itertuples(index=False)
     ]
     return "\n".join([header, rule, *body])
@@ -217,7 +227,10 @@ def _report_text(
         f"- datasets: {', '.join(settings['datasets'])}",
         f"- recipes: {', '.join(settings['recipes'])}",
         f"- cross-validation: {settings['cv']} folds x {settings['repeats']} "
-        f"repeats, seed {settings['seed']}",
+        f"repeat{'' if settings['repeats'] == 1 else 's'}, seed {settings['seed']}",
+        f"- cells: {settings.get('n_run', 0)} run by this call, "
+        f"{settings.get('n_stored_before', 0)} already stored",
+        f"- n_jobs: {settings.get('n_jobs')}",
         f"- sktricks {settings['sktricks']}, Python {settings['python']}, "
         f"{settings['machine']}",
         "",
@@ -243,6 +256,9 @@ def _report_text(
     ]
     if not ok.empty:
         means = ok.groupby(["dataset", "recipe"])[metric_columns].mean().reset_index()
+        means = means.sort_values(
+            ["dataset", "recipe"], key=lambda column: column.str.lower(), kind="stable"
+        )
         means = means.round(4).astype(object).where(means.notna(), "")
         lines.append(_markdown_table(means))
     failed = results[results["status"] != "ok"]
@@ -250,6 +266,9 @@ def _report_text(
     if failed.empty:
         lines.append("None.")
     else:
+        failed = failed.sort_values(
+            ["dataset", "recipe"], key=lambda column: column.str.lower(), kind="stable"
+        )
         lines.append(
             _markdown_table(failed[["dataset", "recipe", "repeat", "fold", "error"]])
         )

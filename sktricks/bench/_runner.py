@@ -95,6 +95,22 @@ class BenchmarkResult:
         return leaderboard(self.results, self.planned)
 
 
+def cpu_model() -> str:
+    """Return the CPU model, from /proc/cpuinfo where platform has none."""
+    name = platform.processor()
+    if name:
+        return name
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
 def make_splitter(task: str, cv: int, repeats: int, seed: int):
     """Return the cross-validation splitter the runner uses for ``task``.
 
@@ -445,7 +461,12 @@ def run_benchmark(
             for cell in plan_cells(dataset_tasks, recipe_names, cv, repeats)
             if (cell.dataset, cell.recipe, cell.repeat, cell.fold) not in done
         ]
-        logger.info("%d cells to run, %d already stored.", len(cells), len(done))
+        planned_keys = {
+            (cell.dataset, cell.recipe, cell.repeat, cell.fold)
+            for cell in plan_cells(dataset_tasks, recipe_names, cv, repeats)
+        }
+        n_stored_before = len(planned_keys & done)
+        logger.info("%d cells to run, %d already stored.", len(cells), n_stored_before)
 
         # The unordered generator hands each result back as soon as its
         # worker finishes, so it is stored before the slower cells end.
@@ -463,15 +484,16 @@ def run_benchmark(
             ):
                 trace = record.pop("traceback", None)
                 if record["status"] == "error":
+                    # One line per failure; the traceback only when asked.
                     logger.warning(
-                        "Cell %s / %s repeat %d fold %d failed: %s\n%s",
+                        "Cell %s / %s repeat %d fold %d failed: %s",
                         record["dataset"],
                         record["recipe"],
                         record["repeat"],
                         record["fold"],
-                        record["error"],
-                        trace,
+                        " ".join(str(record["error"]).split()),
                     )
+                    logger.debug("Traceback of the failed cell:\n%s", trace)
                 store.add(record)
         except TerminatedWorkerError as error:
             died = error
@@ -486,7 +508,9 @@ def run_benchmark(
         "n_jobs": n_jobs,
         "sktricks": __version__,
         "python": sys.version.split()[0],
-        "machine": f"{platform.platform()}, {platform.processor() or 'unknown cpu'}",
+        "machine": f"{platform.platform()}, {cpu_model()}",
+        "n_run": len(cells),
+        "n_stored_before": n_stored_before,
     }
     selected = results[
         results["dataset"].isin(settings["datasets"])

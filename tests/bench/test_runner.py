@@ -532,3 +532,106 @@ def test_report_plot_has_no_shared_temporary_name(tmp_path):
     (tmp_path / ".report.md.tmp").mkdir()
     result = run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0)
     assert result.files["plot"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_escapes_errors_and_logs_one_line(tmp_path, caplog):
+    import logging
+
+    @register_recipe("pipe_error", description="error text with | and newline")
+    def build(task, random_state):
+        raise RuntimeError("left | right\nsecond line")
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="sktricks.bench._runner"):
+            result = run_benchmark(
+                ["diabetes"],
+                ["linear", "pipe_error"],
+                cv=2,
+                output=tmp_path,
+                verbose=0,
+                n_jobs=1,
+            )
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 2
+        assert all("\n" not in r.getMessage() for r in warnings)
+        assert "Traceback" not in caplog.text
+        assert "left | right second line" in warnings[0].getMessage()
+
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="sktricks.bench._runner"):
+            run_benchmark(
+                ["diabetes"],
+                ["linear", "pipe_error"],
+                cv=2,
+                output=tmp_path,
+                verbose=0,
+                n_jobs=1,
+            )
+        assert "Traceback (most recent call last)" in caplog.text
+    finally:
+        unregister_recipe("pipe_error")
+
+    report = result.files["report"].read_text()
+    failed = report.split("## Failed cells")[1].strip().splitlines()
+    assert len(failed) == 2 + 2  # header, rule, one row per failed cell
+    assert "RuntimeError: left \\| right<br>second line |" in failed[2]
+    # Each row has the five columns' six separators, escaped ones aside.
+    assert failed[2].replace("\\|", "").count("|") == 6
+    assert "2 folds x 1 repeat," in report
+    assert "- n_jobs: 1" in report
+
+
+def test_report_says_cells_already_stored_on_full_resume(tmp_path):
+    run_benchmark("diabetes", "linear", cv=2, repeats=2, output=tmp_path, verbose=0)
+    second = run_benchmark(
+        "diabetes", "linear", cv=2, repeats=2, output=tmp_path, verbose=0
+    )
+    report = second.files["report"].read_text()
+    assert "- cells: 0 run by this call, 4 already stored" in report
+    assert "2 folds x 2 repeats," in report
+
+
+def test_cpu_model_reads_proc_cpuinfo(monkeypatch):
+    import builtins
+    import platform
+
+    from sktricks.bench._runner import cpu_model
+
+    monkeypatch.setattr(platform, "processor", lambda: "")
+    names = [
+        line.split(":", 1)[1].strip()
+        for line in open("/proc/cpuinfo", encoding="utf-8")
+        if line.startswith("model name")
+    ]
+    assert cpu_model() == (names[0] if names else "unknown CPU")
+
+    real_open = builtins.open
+
+    def no_proc(path, *args, **kwargs):
+        if str(path) == "/proc/cpuinfo":
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_proc)
+    assert cpu_model() == "unknown CPU"
+
+
+def test_leaderboard_sorts_datasets_case_insensitively():
+    rows = [
+        {
+            "dataset": dataset,
+            "recipe": recipe,
+            "task": "regression",
+            "repeat": 0,
+            "fold": 0,
+            "status": "ok",
+            "rmse": 1.0,
+        }
+        for dataset in ["beta", "Gamma", "alpha"]
+        for recipe in ["a", "B"]
+    ]
+    board = leaderboard(pd.DataFrame(rows))
+    assert board["dataset"].unique().tolist() == ["alpha", "beta", "Gamma"]
+    table = format_leaderboard(board)
+    assert table["dataset"].tolist() == ["alpha", "beta", "Gamma", "average rank"]
+    assert list(table.columns) == ["dataset", "metric", "a", "B"]
