@@ -13,7 +13,8 @@ _DESCRIPTION = """\
 Run registered recipes (pipelines of tricks) on OpenML datasets over
 repeated cross-validation, store every finished cell, and print a
 leaderboard. Rerunning with the same --output resumes: finished cells are
-skipped and failed ones retried."""
+skipped and failed ones retried. Resuming goes by dataset and recipe name,
+so after changing a recipe's code use a new --output."""
 
 
 def _comma_list(text: str) -> list[str]:
@@ -138,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="sktricks-bench",
         metavar="DIR",
         help="directory for results.sqlite, report.md, ranks.png and "
-        "results.csv; an existing one is resumed (default: %(default)s)",
+        "results.csv; an existing one is resumed, keyed by dataset and recipe "
+        "name, so after changing a recipe's code use a new directory "
+        "(default: %(default)s)",
     )
     bench.add_argument(
         "--seed",

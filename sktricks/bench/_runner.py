@@ -377,11 +377,19 @@ def run_benchmark(
 ) -> BenchmarkResult:
     """Run recipes on datasets over repeated cross-validation and report.
 
-    Every recipe is fitted and scored on exactly the same folds. Each finished cell is stored in
-    ``output/results.sqlite`` at once, so an interrupted run loses no
-    finished cell; rerunning with the same ``output`` skips successful cells
-    and retries failed ones. A cell that raises is recorded with its error
-    and the run goes on.
+    Every recipe is fitted and scored on exactly the same folds. Each
+    finished cell is stored in ``output/results.sqlite`` at once, so an
+    interrupted run loses no finished cell; rerunning with the same
+    ``output`` skips successful cells and retries failed ones. A cell that
+    raises is recorded with its error and the run goes on.
+
+    Resuming is keyed by dataset and recipe name (with repeat and fold):
+    the store cannot tell that a recipe's code changed, so after changing a
+    recipe, use a new ``output`` directory, or its old cells are reused.
+
+    All settings are checked before anything is written: ``cv`` must not
+    exceed the smallest class of a classification dataset, nor the rows of
+    a regression dataset.
 
     Parameters
     ----------
@@ -404,7 +412,9 @@ def run_benchmark(
         Cells run in parallel with joblib; ``None`` means 1, ``-1`` all cores.
         Scores do not depend on it.
     output : str or Path, default="sktricks-bench"
-        Directory for the results store, report and plot.
+        Directory for the results store, report and plot. An existing one
+        is resumed, keyed by dataset and recipe name: after changing a
+        recipe's code, use a new directory.
     seed : int, default=0
         Seed of the fold shuffles and of the models, from 0 to 2**32 - 1.
     verbose : int, default=1
@@ -414,6 +424,14 @@ def run_benchmark(
     -------
     result : BenchmarkResult
         All stored cells of ``output`` and the paths written.
+
+    Raises
+    ------
+    ValueError
+        For invalid settings, before anything is written.
+    WorkerDiedError
+        When a worker process died; the finished cells are stored and
+        reported.
 
     Examples
     --------

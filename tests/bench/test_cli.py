@@ -298,3 +298,16 @@ def test_runner_caps_workers_at_cell_count(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "Parallel", recording)
     run_benchmark("diabetes", "linear", cv=2, n_jobs=8, output=tmp_path, verbose=0)
     assert used == [2]
+
+
+def test_cli_help_says_resume_is_keyed_by_name(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "keyed by dataset and recipe name, so after changing a recipe's code" in out
+
+    from sktricks.bench import run_benchmark
+
+    doc = " ".join(run_benchmark.__doc__.split())
+    assert "keyed by dataset and recipe name" in doc
+    assert "after changing a recipe, use a new ``output`` directory" in doc
