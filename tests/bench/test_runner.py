@@ -442,7 +442,8 @@ def test_runner_records_sys_exit_as_failed_cell(tmp_path):
 
 
 def test_runner_wrong_estimator_kind_is_a_cell_error(tmp_path):
-    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LinearRegression
     from sklearn.svm import SVC
 
     @register_recipe("regressor", description="always a regressor")
@@ -451,7 +452,7 @@ def test_runner_wrong_estimator_kind_is_a_cell_error(tmp_path):
 
     @register_recipe("classifier", description="always a classifier")
     def build_classifier(task, random_state):
-        return LogisticRegression()
+        return DummyClassifier()
 
     @register_recipe("no_proba", description="a classifier without predict_proba")
     def build_no_proba(task, random_state):
@@ -485,9 +486,7 @@ def test_runner_wrong_estimator_kind_is_a_cell_error(tmp_path):
     )
     assert (
         errors.loc[("bodyfat", "classifier")]
-        .str.contains(
-            "returned LogisticRegression, a classifier, for a regression task"
-        )
+        .str.contains("returned DummyClassifier, a classifier, for a regression task")
         .all()
     )
     assert errors.loc[("bodyfat", "no_proba")].str.contains("returned SVC").all()
