@@ -20,7 +20,7 @@ so after changing a recipe's code use a new --output."""
 def _comma_list(text: str) -> list[str]:
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
-        raise argparse.ArgumentTypeError(f"{text!r} names nothing")
+        raise argparse.ArgumentTypeError(f"{text!r} is empty: give at least one name")
     return items
 
 

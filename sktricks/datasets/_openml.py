@@ -25,7 +25,10 @@ _DATA_PACKAGE = "sktricks.datasets._data"
 
 
 class DatasetNotFoundError(LookupError):
-    """Raised when a dataset is neither bundled nor downloadable from OpenML."""
+    """Raised when a dataset is neither bundled nor downloadable from OpenML.
+
+    Also raised when a fetched dataset has no single default target.
+    """
 
 
 @functools.cache
@@ -292,8 +295,9 @@ def load_openml(
     Raises
     ------
     DatasetNotFoundError
-        When the dataset is not bundled and cannot be fetched from OpenML;
-        the message lists the bundled datasets.
+        When the dataset is not bundled and cannot be fetched from OpenML
+        (the message lists the bundled datasets), or when a fetched dataset
+        has no default target or several.
 
     Examples
     --------

@@ -168,8 +168,8 @@ def test_cli_unwritable_output(tmp_path, capsys):
         (["--n-jobs", "0"], "0 is invalid"),
         (["--seed", "-1"], "outside the range 0 to 4294967295"),
         (["--seed", str(2**32)], "outside the range 0 to 4294967295"),
-        (["--datasets", ""], "names nothing"),
-        (["--recipes", " , "], "names nothing"),
+        (["--datasets", ""], "is empty: give at least one name"),
+        (["--recipes", " , "], "is empty: give at least one name"),
         (["--output", ""], "empty name"),
     ],
 )
