@@ -359,13 +359,17 @@ def test_runner_nan_metric_makes_cell_an_error(tmp_path, monkeypatch):
         ({"output": ""}, r"output='' is empty"),
     ],
 )
-def test_runner_rejects_bad_settings_before_writing(tmp_path, setting, message):
+def test_runner_rejects_bad_settings_before_writing(
+    tmp_path, monkeypatch, setting, message
+):
+    # An accepted output="" would write into the working directory.
+    monkeypatch.chdir(tmp_path)
     kwargs = {"datasets": ["diabetes"], "recipes": ["linear"], "cv": 2}
     kwargs.update(output=tmp_path / "out", verbose=0)
     kwargs.update(setting)
     with pytest.raises(ValueError, match=message):
         run_benchmark(**kwargs)
-    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_runner_strings_dedupe_and_all(tmp_path):
