@@ -19,13 +19,19 @@ from sktricks.bench._recipes import (
     unregister_recipe,
 )
 from sktricks.bench._report import format_leaderboard, leaderboard, plot_ranks
-from sktricks.bench._runner import BenchmarkResult, make_splitter, run_benchmark
+from sktricks.bench._runner import (
+    BenchmarkResult,
+    WorkerDiedError,
+    make_splitter,
+    run_benchmark,
+)
 from sktricks.bench._suites import SUITES, get_suite
 
 __all__ = [
     "SUITES",
     "BenchmarkResult",
     "Recipe",
+    "WorkerDiedError",
     "format_leaderboard",
     "get_recipe",
     "get_suite",

@@ -13,11 +13,33 @@ _DESCRIPTION = """\
 Run registered recipes (pipelines of tricks) on OpenML datasets over
 repeated cross-validation, store every finished cell, and print a
 leaderboard. Rerunning with the same --output resumes: finished cells are
-skipped and failed ones retried."""
+skipped and failed ones retried. Resuming goes by dataset and recipe name,
+so after changing a recipe's code use a new --output."""
 
 
 def _comma_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"{text!r} is empty: give at least one name")
+    return items
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(
+            f"{value} is outside the range 0 to 4294967295 (2**32 - 1)"
+        )
+    return value
+
+
+def _directory(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name is not a directory")
+    return text
 
 
 def _positive_int(minimum: int):
@@ -45,7 +67,17 @@ def _n_jobs(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``sktricks`` command."""
-    parser = argparse.ArgumentParser(prog="sktricks", description=__doc__)
+    from sktricks._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="sktricks",
+        description="sktricks: tabular machine-learning competition tricks "
+        "behind the scikit-learn API. 'sktricks bench' compares recipes "
+        "(pipelines of tricks) on OpenML datasets; see 'sktricks bench --help'.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     bench = commands.add_parser(
         "bench",
@@ -73,9 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_comma_list,
         default=None,
         metavar="NAMES",
-        help="comma-separated recipe names, or 'all' for every registered "
-        "recipe (default: the baseline recipes linear, random_forest, "
-        "lightgbm and xgboost; see --list)",
+        help="comma-separated recipe names; 'all' (alone or among names) "
+        "runs every registered recipe (default: the baseline recipes "
+        "linear, random_forest, lightgbm and xgboost; see --list)",
     )
     bench.add_argument(
         "--cv",
@@ -103,16 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--output",
+        type=_directory,
         default="sktricks-bench",
         metavar="DIR",
         help="directory for results.sqlite, report.md, ranks.png and "
-        "results.csv; an existing one is resumed (default: %(default)s)",
+        "results.csv; an existing one is resumed, keyed by dataset and recipe "
+        "name, so after changing a recipe's code use a new directory "
+        "(default: %(default)s)",
     )
     bench.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
-        help="integer seed of the fold shuffles and the models (default: %(default)s)",
+        help="integer seed of the fold shuffles and the models, from 0 to "
+        "4294967295 (2**32 - 1) (default: %(default)s)",
     )
     bench.add_argument("--quiet", action="store_true", help="show no progress bar")
     bench.add_argument(
@@ -161,11 +197,35 @@ def _run_bench(args: argparse.Namespace) -> int:
     failed = result.results[result.results["status"] != "ok"]
     if not failed.empty:
         print(f"\n{len(failed)} cells failed; their errors are in the report.")
-    print(f"\nRan {result.n_run} cells. Results store: {result.files['store']}")
+    already = len(result.results) - result.n_run
+    print(
+        f"\nRan {result.n_run} cells ({already} already stored). "
+        f"Results store: {result.files['store']}"
+    )
     print(f"Report: {result.files['report']}")
     if result.files["plot"].exists():
         print(f"Plot: {result.files['plot']}")
+    if len(result.results) and len(failed) == len(result.results):
+        print("sktricks bench: error: every cell failed", file=sys.stderr)
+        return 1
     return 0
+
+
+def _count_stored(output: str) -> int:
+    import sqlite3
+    from pathlib import Path
+
+    path = Path(output) / "results.sqlite"
+    if not path.is_file():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            (count,) = connection.execute(
+                "SELECT COUNT(*) FROM cells WHERE status = 'ok'"
+            ).fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(count)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,14 +237,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list:
         _print_catalogue()
         return 0
+    from sktricks.bench import WorkerDiedError
+
     try:
         return _run_bench(args)
+    except KeyboardInterrupt:
+        print(
+            f"\nsktricks bench: interrupted; {_count_stored(args.output)} "
+            f"finished cells are stored in {args.output}. Rerun the same "
+            "command to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    except WorkerDiedError as error:
+        print(f"sktricks bench: error: {error}", file=sys.stderr)
+        return 1
     except (LookupError, ValueError, PermissionError) as error:
         # Unknown names and unusable settings are the user's to fix: show the
         # message, which lists the valid choices, without a traceback.
         message = error.args[0] if isinstance(error, KeyError) else str(error)
         print(f"sktricks bench: error: {message}", file=sys.stderr)
         return 2
+    except OSError as error:
+        # A damaged installation or an unusable disk: no traceback helps.
+        print(f"sktricks bench: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

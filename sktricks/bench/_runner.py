@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
-from sklearn.base import clone
+from joblib import Parallel, delayed, effective_n_jobs
+from joblib.externals.loky.process_executor import TerminatedWorkerError
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
 from sktricks._version import __version__
@@ -33,9 +34,16 @@ from sktricks.bench._suites import get_suite
 from sktricks.datasets import load_openml
 from sktricks.utils import progress_bar
 
-__all__ = ["BenchmarkResult", "make_splitter", "run_benchmark"]
+__all__ = ["BenchmarkResult", "WorkerDiedError", "make_splitter", "run_benchmark"]
 
 logger = logging.getLogger(__name__)
+
+
+class WorkerDiedError(RuntimeError):
+    """Raised when a worker process died (``os._exit``, a crash, out of memory).
+
+    The cells finished before are stored and the report covers them.
+    """
 
 
 @dataclass(frozen=True)
@@ -63,18 +71,44 @@ class BenchmarkResult:
         Cells run by this call; the others were already in the store.
     files : dict
         Paths of the files written: ``store``, ``report``, ``plot``, ``csv``.
+    planned : DataFrame or None
+        The run's plan: one row per (dataset, recipe) with ``dataset``,
+        ``task``, ``recipe`` and ``n_planned``, the number of cells planned
+        (0 when the recipe does not support the dataset's task).
     """
 
     results: pd.DataFrame
     output: Path
     n_run: int
     files: dict[str, Path] = field(default_factory=dict)
+    planned: pd.DataFrame | None = None
 
     def leaderboard(self) -> pd.DataFrame:
-        """Return mean and std of the primary metric, with ranks per dataset."""
+        """Return mean and std of the primary metric, with ranks per dataset.
+
+        A recipe with fewer successful cells than planned on a dataset is
+        marked failed and ranked last there; see
+        :func:`sktricks.bench.leaderboard`.
+        """
         from sktricks.bench._report import leaderboard
 
-        return leaderboard(self.results)
+        return leaderboard(self.results, self.planned)
+
+
+def cpu_model() -> str:
+    """Return the CPU model, from /proc/cpuinfo where platform has none."""
+    name = platform.processor()
+    if name:
+        return name
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return "unknown CPU"
 
 
 def make_splitter(task: str, cv: int, repeats: int, seed: int):
@@ -133,6 +167,22 @@ def _predict(estimator, X: pd.DataFrame, task: str, n_classes: int) -> np.ndarra
     return proba / proba.sum(axis=1, keepdims=True)
 
 
+def _check_estimator_kind(estimator: Any, task: str, recipe: str) -> None:
+    kind = type(estimator).__name__
+    if task == "regression":
+        if is_classifier(estimator):
+            raise TypeError(
+                f"Recipe {recipe!r} returned {kind}, a classifier, for a "
+                "regression task; the runner needs a regressor with predict."
+            )
+        return
+    if is_regressor(estimator) or not hasattr(estimator, "predict_proba"):
+        raise TypeError(
+            f"Recipe {recipe!r} returned {kind} for a classification task "
+            f"({task}); the runner needs a classifier with predict_proba."
+        )
+
+
 def run_cell(
     cell: Cell, recipe: Recipe, cv: int, repeats: int, seed: int
 ) -> dict[str, Any]:
@@ -159,6 +209,7 @@ def run_cell(
         ]
         record["n_train"], record["n_test"] = len(train), len(test)
         estimator = recipe.build(task, cell_random_state(seed, cell.repeat, cell.fold))
+        _check_estimator_kind(estimator, task, recipe.name)
 
         start = time.perf_counter()
         estimator = clone(estimator).fit(X.iloc[train], y[train])
@@ -173,8 +224,20 @@ def run_cell(
             if task == "regression"
             else classification_metrics(y[test], predictions)
         )
+        undefined = sorted(
+            name for name, value in record["metrics"].items() if np.isnan(value)
+        )
+        if undefined:
+            raise ValueError(
+                f"The metrics {', '.join(undefined)} are NaN on this fold "
+                f"({len(test)} test rows, {np.unique(y[test]).size} distinct "
+                "targets), so the cell has no score. Check the predictions "
+                "for NaN, or use fewer folds."
+            )
         record["status"] = "ok"
-    except Exception as error:
+    except (Exception, SystemExit) as error:
+        # SystemExit too: a recipe calling sys.exit() is a failed cell, not
+        # the end of the run. KeyboardInterrupt still stops the run.
         record.setdefault("task", "unknown")
         record["status"] = "error"
         record["error"] = f"{type(error).__name__}: {error}"
@@ -183,21 +246,88 @@ def run_cell(
     return record
 
 
+def _as_name_list(names, kind: str) -> list[str] | None:
+    if names is None:
+        return None
+    if isinstance(names, str | int) and not isinstance(names, bool):
+        names = [names]
+    names = [str(name).strip() for name in names]
+    if not names or not all(names):
+        raise ValueError(
+            f"{kind}={names!r} is empty: give at least one name, or None for "
+            "the default."
+        )
+    return names
+
+
 def _resolve_datasets(datasets, suite) -> list[tuple[str, str]]:
-    names = list(datasets) if datasets else get_suite(suite)
-    resolved = []
+    names = _as_name_list(datasets, "datasets")
+    if names is None:
+        names = get_suite(suite)
+    resolved: dict[str, str] = {}
     for name in names:
         bunch = load_openml(name)
-        resolved.append((bunch.name, bunch.task))
-    return resolved
+        # "31", "credit-g" and "CREDIT-G" are one dataset: keep it once.
+        resolved.setdefault(bunch.name, bunch.task)
+    return list(resolved.items())
+
+
+def check_folds(dataset: str, cv: int) -> None:
+    """Raise when ``dataset`` cannot be split into ``cv`` usable folds.
+
+    Stratified k-fold needs every class in every fold, otherwise ROC AUC
+    is undefined on the folds that miss one; k-fold needs a row per fold.
+    Missing targets are dropped first, as the cells do.
+
+    Raises
+    ------
+    ValueError
+        Naming the dataset, the smallest class and its size, and the fix.
+    """
+    _, y, task, n_classes = _load(dataset)
+    if task == "regression":
+        if cv > len(y):
+            raise ValueError(
+                f"cv={cv} is larger than the {len(y)} rows of dataset "
+                f"{dataset!r}: every fold needs at least one row. Lower --cv "
+                f"(cv) to at most {len(y)}."
+            )
+        return
+    counts = np.bincount(y, minlength=n_classes)
+    smallest = int(np.argmin(counts))
+    if cv > counts[smallest]:
+        label = _class_labels(dataset)[smallest]
+        raise ValueError(
+            f"cv={cv} is larger than the {counts[smallest]} rows of class "
+            f"{label!r} in dataset {dataset!r}: stratified folds would miss that "
+            f"class and its ROC AUC would be undefined. Lower --cv (cv) to at "
+            f"most {counts[smallest]}."
+        )
+
+
+def _class_labels(dataset: str) -> list[str]:
+    target = load_openml(dataset).target.dropna()
+    return [str(c) for c in target.cat.remove_unused_categories().cat.categories]
 
 
 def _resolve_recipes(recipes) -> list[str]:
-    if not recipes:
+    names = _as_name_list(recipes, "recipes")
+    if names is None:
         return [recipe.name for recipe in list_recipes() if recipe.default]
-    if list(recipes) == ["all"]:
+    if "all" in names:
+        for name in names:
+            if name != "all":
+                get_recipe(name)
         return [recipe.name for recipe in list_recipes()]
-    return [get_recipe(name).name for name in recipes]
+    return list(dict.fromkeys(get_recipe(name).name for name in names))
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None, fix: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name}={value!r} is invalid: {fix}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name}={value!r} is invalid: {fix}")
+    return int(value)
 
 
 def plan_cells(
@@ -214,9 +344,28 @@ def plan_cells(
     ]
 
 
+def plan_table(
+    datasets: list[tuple[str, str]], recipes: list[str], cv: int, repeats: int
+) -> pd.DataFrame:
+    """Return the cells planned per (dataset, recipe); 0 for unsupported tasks."""
+    return pd.DataFrame(
+        [
+            {
+                "dataset": dataset,
+                "task": task,
+                "recipe": recipe,
+                "n_planned": cv * repeats if task in get_recipe(recipe).tasks else 0,
+            }
+            for dataset, task in datasets
+            for recipe in recipes
+        ],
+        columns=["dataset", "task", "recipe", "n_planned"],
+    )
+
+
 def run_benchmark(
-    datasets: list[str] | None = None,
-    recipes: list[str] | None = None,
+    datasets: list[str] | str | None = None,
+    recipes: list[str] | str | None = None,
     *,
     suite: str = "quick",
     cv: int = 5,
@@ -234,13 +383,24 @@ def run_benchmark(
     ``output`` skips successful cells and retries failed ones. A cell that
     raises is recorded with its error and the run goes on.
 
+    Resuming is keyed by dataset and recipe name (with repeat and fold):
+    the store cannot tell that a recipe's code changed, so after changing a
+    recipe, use a new ``output`` directory, or its old cells are reused.
+
+    All settings are checked before anything is written: ``cv`` must not
+    exceed the smallest class of a classification dataset, nor the rows of
+    a regression dataset.
+
     Parameters
     ----------
-    datasets : list of str, default=None
-        Dataset names or OpenML ids. ``None`` uses the datasets of ``suite``.
-    recipes : list of str, default=None
-        Registered recipe names. ``None`` runs the default recipes (the four
-        baselines); ``["all"]`` runs every registered recipe.
+    datasets : list of str or str, default=None
+        Dataset names or OpenML ids; a single string is one dataset. ``None``
+        uses the datasets of ``suite``. Names of one dataset (``31``,
+        ``"credit-g"``, ``"CREDIT-G"``) count once.
+    recipes : list of str or str, default=None
+        Registered recipe names; a single string is one recipe. ``None``
+        runs the default recipes (the four baselines); a list holding
+        ``"all"`` runs every registered recipe. Duplicates count once.
     suite : {"quick", "bundled"}, default="quick"
         Named dataset suite, used when ``datasets`` is None.
     cv : int, default=5
@@ -252,9 +412,11 @@ def run_benchmark(
         Cells run in parallel with joblib; ``None`` means 1, ``-1`` all cores.
         Scores do not depend on it.
     output : str or Path, default="sktricks-bench"
-        Directory for the results store, report and plot.
+        Directory for the results store, report and plot. An existing one
+        is resumed, keyed by dataset and recipe name: after changing a
+        recipe's code, use a new directory.
     seed : int, default=0
-        Seed of the fold shuffles and of the models.
+        Seed of the fold shuffles and of the models, from 0 to 2**32 - 1.
     verbose : int, default=1
         0 is silent; 1 shows a progress bar over cells.
 
@@ -262,6 +424,14 @@ def run_benchmark(
     -------
     result : BenchmarkResult
         All stored cells of ``output`` and the paths written.
+
+    Raises
+    ------
+    ValueError
+        For invalid settings, before anything is written.
+    WorkerDiedError
+        When a worker process died; the finished cells are stored and
+        reported.
 
     Examples
     --------
@@ -277,14 +447,27 @@ def run_benchmark(
     1  diabetes  linear     1     ok
     2  diabetes  linear     2     ok
     """
-    if not isinstance(cv, int | np.integer) or cv < 2:
-        raise ValueError(f"cv={cv!r} is invalid: use an integer of at least 2 folds.")
-    if not isinstance(repeats, int | np.integer) or repeats < 1:
-        raise ValueError(f"repeats={repeats!r} is invalid: use an integer >= 1.")
+    # Everything is checked before the results store records any setting.
+    cv = _check_int("cv", cv, 2, None, "use an integer of at least 2 folds.")
+    repeats = _check_int("repeats", repeats, 1, None, "use an integer >= 1.")
+    seed = _check_int(
+        "seed", seed, 0, 2**32 - 1, "use an integer from 0 to 2**32 - 1 (4294967295)."
+    )
+    if n_jobs is not None and (
+        _check_int("n_jobs", n_jobs, -(2**31), None, "use None, -1 or a count >= 1.")
+        == 0
+    ):
+        raise ValueError("n_jobs=0 is invalid: use None, -1 or a count >= 1.")
+    if not str(output).strip():
+        raise ValueError(
+            f"output={output!r} is empty: name a directory for the results."
+        )
 
     dataset_tasks = _resolve_datasets(datasets, suite)
     recipe_names = _resolve_recipes(recipes)
     output = Path(output)
+    for dataset, _ in dataset_tasks:
+        check_folds(dataset, cv)
 
     with ResultsStore(output) as store:
         store.check_settings(
@@ -296,7 +479,12 @@ def run_benchmark(
             for cell in plan_cells(dataset_tasks, recipe_names, cv, repeats)
             if (cell.dataset, cell.recipe, cell.repeat, cell.fold) not in done
         ]
-        logger.info("%d cells to run, %d already stored.", len(cells), len(done))
+        planned_keys = {
+            (cell.dataset, cell.recipe, cell.repeat, cell.fold)
+            for cell in plan_cells(dataset_tasks, recipe_names, cv, repeats)
+        }
+        n_stored_before = len(planned_keys & done)
+        logger.info("%d cells to run, %d already stored.", len(cells), n_stored_before)
 
         # The unordered generator hands each result back as soon as its
         # worker finishes, so it is stored before the slower cells end.
@@ -304,22 +492,29 @@ def run_benchmark(
             delayed(run_cell)(cell, get_recipe(cell.recipe), cv, repeats, seed)
             for cell in cells
         )
-        stream = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
-        for record in progress_bar(
-            stream, verbose=verbose, total=len(cells), desc="cells", unit="cell"
-        ):
-            trace = record.pop("traceback", None)
-            if record["status"] == "error":
-                logger.warning(
-                    "Cell %s / %s repeat %d fold %d failed: %s\n%s",
-                    record["dataset"],
-                    record["recipe"],
-                    record["repeat"],
-                    record["fold"],
-                    record["error"],
-                    trace,
-                )
-            store.add(record)
+        # More workers than cells would only start idle processes.
+        workers = max(1, min(effective_n_jobs(n_jobs), len(cells)))
+        stream = Parallel(n_jobs=workers, return_as="generator_unordered")(tasks)
+        died: TerminatedWorkerError | None = None
+        try:
+            for record in progress_bar(
+                stream, verbose=verbose, total=len(cells), desc="cells", unit="cell"
+            ):
+                trace = record.pop("traceback", None)
+                if record["status"] == "error":
+                    # One line per failure; the traceback only when asked.
+                    logger.warning(
+                        "Cell %s / %s repeat %d fold %d failed: %s",
+                        record["dataset"],
+                        record["recipe"],
+                        record["repeat"],
+                        record["fold"],
+                        " ".join(str(record["error"]).split()),
+                    )
+                    logger.debug("Traceback of the failed cell:\n%s", trace)
+                store.add(record)
+        except TerminatedWorkerError as error:
+            died = error
         results = store.to_frame()
 
     settings = {
@@ -331,12 +526,25 @@ def run_benchmark(
         "n_jobs": n_jobs,
         "sktricks": __version__,
         "python": sys.version.split()[0],
-        "machine": f"{platform.platform()}, {platform.processor() or 'unknown cpu'}",
+        "machine": f"{platform.platform()}, {cpu_model()}",
+        "n_run": len(cells),
+        "n_stored_before": n_stored_before,
     }
     selected = results[
         results["dataset"].isin(settings["datasets"])
         & results["recipe"].isin(recipe_names)
     ].reset_index(drop=True)
-    files = write_report(selected, output, settings)
+    planned = plan_table(dataset_tasks, recipe_names, cv, repeats)
+    files = write_report(selected, output, settings, planned)
     files["store"] = store.path
-    return BenchmarkResult(selected, output, len(cells), files)
+    if died is not None:
+        n_stored = int(selected["status"].eq("ok").sum()) if len(selected) else 0
+        raise WorkerDiedError(
+            "A worker process died while running cells (a recipe called "
+            "os._exit, crashed the interpreter or ran out of memory). The "
+            f"{n_stored} finished cells are stored in {store.path} and the "
+            f"report {files['report']} covers them. Rerun with --n-jobs 1 "
+            "(n_jobs=1) to see which recipe and cell kill the process; a "
+            "rerun resumes from the stored cells."
+        ) from died
+    return BenchmarkResult(selected, output, len(cells), files, planned)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -61,15 +63,50 @@ class ResultsStore:
         self.directory = Path(directory)
         self.path = self.directory / STORE_NAME
         _check_writable(self.directory)
-        self._connection = sqlite3.connect(self.path, timeout=60)
-        # Write-ahead logging with synchronous=NORMAL skips the fsync on each
-        # commit: a killed process still loses no committed cell (only an
-        # operating-system crash or power loss can drop the latest ones), and
-        # a commit costs well under a millisecond instead of tens.
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute("PRAGMA synchronous=NORMAL")
-        self._connection.executescript(_SCHEMA)
-        self._connection.commit()
+        try:
+            self._connection = sqlite3.connect(self.path, timeout=60)
+        except sqlite3.Error as error:
+            raise _not_a_store(self.path, error) from error
+        try:
+            # Write-ahead logging with synchronous=NORMAL skips the fsync on
+            # each commit: a killed process still loses no committed cell
+            # (only an operating-system crash or power loss can drop the
+            # latest ones), and a commit costs well under a millisecond.
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.executescript(_SCHEMA)
+            self._connection.commit()
+            self._check_schema()
+        except (sqlite3.Error, ValueError) as error:
+            self._connection.close()
+            raise _not_a_store(self.path, error) from error
+
+    def _check_schema(self) -> None:
+        expected = {
+            "settings": {"key", "value"},
+            "cells": {
+                "dataset",
+                "recipe",
+                "repeat",
+                "fold",
+                "task",
+                "status",
+                "error",
+                "metrics",
+                "fit_seconds",
+                "predict_seconds",
+                "n_train",
+                "n_test",
+                "finished_at",
+            },
+        }
+        for table, columns in expected.items():
+            found = {
+                row[1]
+                for row in self._connection.execute(f"PRAGMA table_info({table})")
+            }
+            if found != columns:
+                raise ValueError(f"its table {table!r} has the columns {sorted(found)}")
 
     def close(self) -> None:
         """Close the database connection."""
@@ -146,6 +183,17 @@ def expand_metrics(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["dataset", "recipe", "repeat", "fold"], ignore_index=True)
 
 
+class NotAStoreError(ValueError):
+    """Raised when the results file exists but is not a sktricks store."""
+
+
+def _not_a_store(path: Path, error: Exception) -> NotAStoreError:
+    return NotAStoreError(
+        f"{str(path)!r} is not a sktricks results store ({error}). Choose "
+        "another output directory (--output), or move that file away."
+    )
+
+
 def _check_writable(directory: Path) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -159,8 +207,25 @@ def _check_writable(directory: Path) -> None:
         ) from error
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+def write_atomic(path: Path, data: str | Callable[[IO[bytes]], None]) -> None:
+    """Write ``path`` through a temporary file and a rename.
+
+    ``data`` is text (written as UTF-8) or a function writing bytes to an
+    open binary file. The temporary file gets a unique name in the same
+    directory, so concurrent runs into one directory do not collide and the
+    rename stays on one file system.
+    """
+    handle = tempfile.NamedTemporaryFile(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            if isinstance(data, str):
+                handle.write(data.encode("utf-8"))
+            else:
+                data(handle)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

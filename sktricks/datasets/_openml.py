@@ -25,7 +25,10 @@ _DATA_PACKAGE = "sktricks.datasets._data"
 
 
 class DatasetNotFoundError(LookupError):
-    """Raised when a dataset is neither bundled nor downloadable from OpenML."""
+    """Raised when a dataset is neither bundled nor downloadable from OpenML.
+
+    Also raised when a fetched dataset has no single default target.
+    """
 
 
 @functools.cache
@@ -160,9 +163,12 @@ def _as_model_frame(
     if task == "regression":
         y = pd.to_numeric(y).astype("float64")
     else:
-        labels = y.astype("string").astype(object)
+        # Missing labels stay missing; the categories are the observed ones.
+        labels = y.astype("string").astype(object).where(y.notna(), np.nan)
         y = pd.Series(
-            pd.Categorical(labels, categories=sorted(labels.unique(), key=str)),
+            pd.Categorical(
+                labels, categories=sorted(labels.dropna().unique(), key=str)
+            ),
             index=frame.index,
             name=target,
         )
@@ -197,8 +203,14 @@ def _fetch(name_or_id: str | int, data_home: str | None, download: bool) -> Bunc
     if not download and not (
         key.isdigit() and _cached_description(int(key), data_home).is_file()
     ):
+        entry = _find_entry(key)
+        label = (
+            f"{entry['name']!r} (OpenML id {entry['openml_id']})"
+            if entry is not None
+            else repr(name_or_id)
+        )
         raise DatasetNotFoundError(
-            f"Dataset {name_or_id!r} is not bundled with sktricks, is not in the "
+            f"Dataset {label} is not bundled with sktricks, is not in the "
             "OpenML cache, and download=False forbids fetching it. Pass "
             f"download=True, or use a bundled dataset: {bundled}."
         )
@@ -283,8 +295,9 @@ def load_openml(
     Raises
     ------
     DatasetNotFoundError
-        When the dataset is not bundled and cannot be fetched from OpenML;
-        the message lists the bundled datasets.
+        When the dataset is not bundled and cannot be fetched from OpenML
+        (the message lists the bundled datasets), or when a fetched dataset
+        has no default target or several.
 
     Examples
     --------
@@ -311,6 +324,19 @@ def load_openml(
             data_home,
             download,
         )
+        if not isinstance(fetched.target, pd.Series):
+            found = (
+                "no default target"
+                if fetched.target is None
+                else f"{fetched.target.shape[1]} targets "
+                f"({', '.join(map(str, fetched.target.columns))})"
+            )
+            raise DatasetNotFoundError(
+                f"Dataset {fetched.details.get('name', name_or_id)!r} (OpenML id "
+                f"{fetched.details.get('id', name_or_id)}) has {found}; "
+                "load_openml needs exactly one target column to set the task. "
+                "Fetch it with sklearn.datasets.fetch_openml(target_column=...)."
+            )
         target_name = fetched.target.name
         raw = fetched.frame
         categorical = [

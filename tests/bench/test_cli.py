@@ -163,7 +163,15 @@ def test_cli_unwritable_output(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--cv", "1"], "below the minimum 2"), (["--n-jobs", "0"], "0 is invalid")],
+    [
+        (["--cv", "1"], "below the minimum 2"),
+        (["--n-jobs", "0"], "0 is invalid"),
+        (["--seed", "-1"], "outside the range 0 to 4294967295"),
+        (["--seed", str(2**32)], "outside the range 0 to 4294967295"),
+        (["--datasets", ""], "is empty: give at least one name"),
+        (["--recipes", " , "], "is empty: give at least one name"),
+        (["--output", ""], "empty name"),
+    ],
 )
 def test_cli_rejects_bad_numbers(capsys, argv, message):
     with pytest.raises(SystemExit) as info:
@@ -178,3 +186,128 @@ def test_cli_list_shows_recipes_and_datasets(capsys):
     assert "xgboost" in out
     assert "credit-g" in out
     assert "quick" in out
+
+
+def test_cli_help_states_seed_range(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "--help"])
+    assert "4294967295" in " ".join(capsys.readouterr().out.split())
+
+
+def test_cli_top_level_help_and_version(capsys):
+    from sktricks._version import __version__
+
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sktricks {__version__}"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "competition tricks behind the scikit-learn API" in out
+    assert "None" not in out
+
+
+def test_cli_keyboard_interrupt_exits_130(tmp_path, capsys, monkeypatch):
+    import sktricks.bench
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sktricks.bench, "run_benchmark", interrupted)
+    code = main(["bench", "--datasets", "diabetes", "--output", str(tmp_path)])
+    assert code == 130
+    err = capsys.readouterr().err
+    assert "0 finished cells are stored" in err
+    assert "Rerun the same command to resume" in err
+
+
+def test_cli_os_error_exits_1_without_traceback(tmp_path, capsys, monkeypatch):
+    import sktricks.bench
+
+    def damaged(*args, **kwargs):
+        raise OSError("The bundled file x.csv.gz has sha256 0")
+
+    monkeypatch.setattr(sktricks.bench, "run_benchmark", damaged)
+    code = main(["bench", "--datasets", "diabetes", "--output", str(tmp_path)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "error: The bundled file x.csv.gz" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", ["garbage", "directory", "schema"])
+def test_cli_rejects_foreign_results_store(tmp_path, capsys, kind):
+    store = tmp_path / "results.sqlite"
+    if kind == "garbage":
+        store.write_bytes(b"this is not a database, just some text" * 100)
+    elif kind == "directory":
+        store.mkdir()
+    else:
+        with sqlite3.connect(store) as connection:
+            connection.execute("CREATE TABLE cells (x INTEGER)")
+    argv = ["bench", "--datasets", "diabetes", "--recipes", "linear", "--cv", "2"]
+    code = main([*argv, "--quiet", "--output", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{str(store)!r} is not a sktricks results store" in err
+    assert "--output" in err
+
+
+def test_cli_exit_1_when_every_cell_failed(tmp_path, capsys):
+    from sktricks.bench import register_recipe, unregister_recipe
+
+    @register_recipe("always_fails", description="raises")
+    def build(task, random_state):
+        raise RuntimeError("no")
+
+    try:
+        code = main(
+            [
+                "bench",
+                "--datasets",
+                "diabetes",
+                "--recipes",
+                "always_fails",
+                "--cv",
+                "2",
+                "--n-jobs",
+                "1",
+                "--quiet",
+                "--output",
+                str(tmp_path),
+            ]
+        )
+    finally:
+        unregister_recipe("always_fails")
+    assert code == 1
+    assert "every cell failed" in capsys.readouterr().err
+
+
+def test_runner_caps_workers_at_cell_count(tmp_path, monkeypatch):
+    import sktricks.bench._runner as runner
+    from sktricks.bench import run_benchmark
+
+    used = []
+    real = runner.Parallel
+
+    def recording(n_jobs=None, **kwargs):
+        used.append(n_jobs)
+        return real(n_jobs=1, **kwargs)
+
+    monkeypatch.setattr(runner, "Parallel", recording)
+    run_benchmark("diabetes", "linear", cv=2, n_jobs=8, output=tmp_path, verbose=0)
+    assert used == [2]
+
+
+def test_cli_help_says_resume_is_keyed_by_name(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "keyed by dataset and recipe name, so after changing a recipe's code" in out
+
+    from sktricks.bench import run_benchmark
+
+    doc = " ".join(run_benchmark.__doc__.split())
+    assert "keyed by dataset and recipe name" in doc
+    assert "after changing a recipe, use a new ``output`` directory" in doc

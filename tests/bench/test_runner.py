@@ -7,7 +7,9 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score, root_mean_squared_error
 
 from sktricks.bench import (
+    format_leaderboard,
     get_recipe,
+    leaderboard,
     list_recipes,
     make_splitter,
     register_recipe,
@@ -220,3 +222,419 @@ def test_runner_default_recipes_are_baselines():
         assert _resolve_recipes(["extra"]) == ["extra"]
     finally:
         unregister_recipe("extra")
+
+
+def test_leaderboard_ranks_partial_failure_last_and_unsupported_na(tmp_path):
+    failing_seed = cell_random_state(0, 0, 1)
+
+    @register_recipe("fold1_fails", description="fails on fold 1 of diabetes")
+    def build(task, random_state):
+        if task == "binary" and random_state == failing_seed:
+            raise RuntimeError("fold 1")
+        return get_recipe("linear").build(task, random_state)
+
+    @register_recipe(
+        "regression_only", description="regression only", tasks=("regression",)
+    )
+    def build_regression(task, random_state):
+        return get_recipe("linear").build(task, random_state)
+
+    recipes = ["linear", "random_forest", "fold1_fails", "regression_only"]
+    try:
+        result = run_benchmark(
+            ["diabetes", "bodyfat"], recipes, cv=3, output=tmp_path, verbose=0
+        )
+    finally:
+        unregister_recipe("fold1_fails")
+        unregister_recipe("regression_only")
+
+    board = result.leaderboard().set_index(["dataset", "recipe"])
+    diabetes = board.loc["diabetes"]
+    assert diabetes.loc["fold1_fails", "status"] == "failed"
+    assert diabetes.loc["fold1_fails", "n_cells"] == 2
+    assert diabetes.loc["fold1_fails", "n_planned"] == 3
+    # Two complete recipes rank 1 and 2 by their mean; the failed one is 3,
+    # even though its two surviving folds might score better.
+    means = (
+        result.results.query(
+            "dataset == 'diabetes' and recipe in ['linear', 'random_forest']"
+        )
+        .groupby("recipe")["roc_auc"]
+        .mean()
+    )
+    best = means.idxmax()
+    assert diabetes.loc[best, "rank"] == 1.0
+    assert diabetes.loc["fold1_fails", "rank"] == 3.0
+    assert diabetes.loc["regression_only", "status"] == "n/a"
+    assert np.isnan(diabetes.loc["regression_only", "rank"])
+
+    table = format_leaderboard(result.leaderboard()).set_index("dataset")
+    assert table.loc["diabetes", "fold1_fails"] == "failed (2/3 folds) (3)"
+    assert table.loc["diabetes", "regression_only"] == "n/a"
+    # The average rank counts the failure as a last place, and the
+    # unsupported dataset not at all.
+    bodyfat_rank = board.loc[("bodyfat", "fold1_fails"), "rank"]
+    assert float(table.loc["average rank", "fold1_fails"]) == pytest.approx(
+        (3.0 + bodyfat_rank) / 2, abs=0.005
+    )
+    assert float(table.loc["average rank", "regression_only"]) == pytest.approx(
+        board.loc[("bodyfat", "regression_only"), "rank"], abs=0.005
+    )
+    assert "failed (2/3 folds)" in result.files["report"].read_text()
+
+
+def test_leaderboard_failed_recipes_share_last_rank():
+    rows = []
+    for recipe, n_ok in [("a", 2), ("b", 1), ("c", 0), ("d", 2)]:
+        for fold in range(2):
+            ok = fold < n_ok
+            rows.append(
+                {
+                    "dataset": "data",
+                    "recipe": recipe,
+                    "task": "regression",
+                    "repeat": 0,
+                    "fold": fold,
+                    "status": "ok" if ok else "error",
+                    "rmse": {"a": 2.0, "b": 0.1, "c": 0.1, "d": 1.0}[recipe]
+                    if ok
+                    else np.nan,
+                }
+            )
+    board = leaderboard(pd.DataFrame(rows)).set_index("recipe")
+    # d (rmse 1) beats a (rmse 2); b and c failed and share ranks 3 and 4.
+    assert board["rank"].to_dict() == {"a": 2.0, "b": 3.5, "c": 3.5, "d": 1.0}
+    assert board.loc["b", "status"] == "failed"
+    assert board.loc["c", "n_cells"] == 0
+
+
+def test_runner_rejects_cv_above_smallest_class_before_writing(tmp_path):
+    labels = load_openml("kc2").target
+    smallest = labels.value_counts().idxmin()
+    size = int(labels.value_counts().min())
+    with pytest.raises(
+        ValueError,
+        match=rf"cv={size + 1}.*{size} rows of class '{smallest}'.*kc2.*Lower --cv",
+    ):
+        run_benchmark(["kc2"], ["linear"], cv=size + 1, output=tmp_path, verbose=0)
+    assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_runner_rejects_cv_above_rows_for_regression(tmp_path):
+    n_rows = len(load_openml("bodyfat").target)
+    with pytest.raises(ValueError, match=rf"{n_rows} rows of dataset 'bodyfat'.*Lower"):
+        run_benchmark(
+            ["bodyfat"], ["linear"], cv=n_rows + 1, output=tmp_path, verbose=0
+        )
+    assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_runner_nan_metric_makes_cell_an_error(tmp_path, monkeypatch):
+    import sktricks.bench._runner as runner
+
+    def undefined(y_true, proba):
+        return {"roc_auc": float("nan"), "log_loss": 0.5}
+
+    monkeypatch.setattr(runner, "classification_metrics", undefined)
+    result = run_benchmark(
+        ["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0, n_jobs=1
+    )
+    assert (result.results["status"] == "error").all()
+    assert result.results["error"].str.contains("roc_auc are NaN").all()
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"seed": -1}, r"seed=-1 is invalid.*2\*\*32 - 1"),
+        ({"seed": 2**32}, r"seed=4294967296 is invalid"),
+        ({"seed": 1.0}, r"seed=1.0 is invalid"),
+        ({"seed": True}, r"seed=True is invalid"),
+        ({"cv": True}, r"cv=True is invalid"),
+        ({"cv": 3.0}, r"cv=3.0 is invalid"),
+        ({"repeats": 1.0}, r"repeats=1.0 is invalid"),
+        ({"repeats": True}, r"repeats=True is invalid"),
+        ({"datasets": []}, r"datasets=\[\] is empty"),
+        ({"recipes": []}, r"recipes=\[\] is empty"),
+        ({"output": ""}, r"output='' is empty"),
+    ],
+)
+def test_runner_rejects_bad_settings_before_writing(
+    tmp_path, monkeypatch, setting, message
+):
+    # An accepted output="" would write into the working directory.
+    monkeypatch.chdir(tmp_path)
+    kwargs = {"datasets": ["diabetes"], "recipes": ["linear"], "cv": 2}
+    kwargs.update(output=tmp_path / "out", verbose=0)
+    kwargs.update(setting)
+    with pytest.raises(ValueError, match=message):
+        run_benchmark(**kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runner_strings_dedupe_and_all(tmp_path):
+    result = run_benchmark("diabetes", "linear", cv=2, output=tmp_path, verbose=0)
+    assert len(result.results) == 2
+
+    other = tmp_path / "dedupe"
+    result = run_benchmark(
+        ["37", "diabetes", "DIABETES"],
+        ["linear", "linear"],
+        cv=2,
+        output=other,
+        verbose=0,
+    )
+    assert len(result.results) == 2
+    assert result.planned["dataset"].tolist() == ["diabetes"]
+
+    from sktricks.bench._runner import _resolve_recipes
+
+    registered = [recipe.name for recipe in list_recipes()]
+    assert _resolve_recipes(["linear", "all"]) == registered
+    assert _resolve_recipes("linear") == ["linear"]
+
+
+def test_runner_worker_death_keeps_cells_and_reports(tmp_path):
+    import os
+
+    from sktricks.bench import WorkerDiedError
+
+    main_pid = os.getpid()
+
+    @register_recipe("dies", description="kills its worker process")
+    def build(task, random_state):
+        if os.getpid() != main_pid:
+            os._exit(1)
+        return get_recipe("linear").build(task, random_state)
+
+    try:
+        run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0)
+        with pytest.raises(WorkerDiedError, match=r"worker process died.*--n-jobs 1"):
+            run_benchmark(
+                ["diabetes"],
+                ["linear", "dies"],
+                cv=2,
+                output=tmp_path,
+                verbose=0,
+                n_jobs=2,
+            )
+    finally:
+        unregister_recipe("dies")
+    with sqlite3.connect(tmp_path / "results.sqlite") as connection:
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM cells WHERE recipe = 'linear'"
+        ).fetchone()
+    assert count == 2
+    assert "dies" in (tmp_path / "report.md").read_text()
+
+
+def test_runner_records_sys_exit_as_failed_cell(tmp_path):
+    import sys
+
+    @register_recipe("exits", description="calls sys.exit")
+    def build(task, random_state):
+        sys.exit(3)
+
+    try:
+        result = run_benchmark(
+            ["diabetes"], ["exits"], cv=2, output=tmp_path, verbose=0, n_jobs=1
+        )
+    finally:
+        unregister_recipe("exits")
+    assert (result.results["status"] == "error").all()
+    assert result.results["error"].eq("SystemExit: 3").all()
+
+
+def test_runner_wrong_estimator_kind_is_a_cell_error(tmp_path):
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LinearRegression
+    from sklearn.svm import SVC
+
+    @register_recipe("regressor", description="always a regressor")
+    def build_regressor(task, random_state):
+        return LinearRegression()
+
+    @register_recipe("classifier", description="always a classifier")
+    def build_classifier(task, random_state):
+        return DummyClassifier()
+
+    @register_recipe("no_proba", description="a classifier without predict_proba")
+    def build_no_proba(task, random_state):
+        return SVC()
+
+    try:
+        result = run_benchmark(
+            ["diabetes", "bodyfat"],
+            ["regressor", "classifier", "no_proba"],
+            cv=2,
+            output=tmp_path,
+            verbose=0,
+            n_jobs=1,
+        )
+    finally:
+        for name in ["regressor", "classifier", "no_proba"]:
+            unregister_recipe(name)
+    errors = result.results.set_index(["dataset", "recipe"])["error"]
+    assert (
+        errors.loc[("diabetes", "regressor")]
+        .str.contains(
+            "returned LinearRegression for a classification task.*needs a "
+            "classifier with predict_proba"
+        )
+        .all()
+    )
+    assert (
+        errors.loc[("diabetes", "no_proba")]
+        .str.contains("returned SVC for a classification task")
+        .all()
+    )
+    assert (
+        errors.loc[("bodyfat", "classifier")]
+        .str.contains("returned DummyClassifier, a classifier, for a regression task")
+        .all()
+    )
+    assert errors.loc[("bodyfat", "no_proba")].str.contains("returned SVC").all()
+    assert errors.loc[("bodyfat", "regressor")].isna().all()
+
+
+def test_write_atomic_uses_unique_temporary_names(tmp_path, monkeypatch):
+    import threading
+    from pathlib import Path
+
+    from sktricks.bench._store import write_atomic
+
+    # Hold every writer inside its temporary file until all have opened
+    # one: shared temporary names would collide here.
+    n_writers = 4
+    barrier = threading.Barrier(n_writers, timeout=30)
+    seen = []
+
+    def slow_writer(index):
+        def write(handle):
+            seen.append(Path(handle.name).name)
+            barrier.wait()
+            handle.write(f"writer {index}".encode())
+
+        write_atomic(tmp_path / "ranks.png", write)
+
+    threads = [
+        threading.Thread(target=slow_writer, args=(i,)) for i in range(n_writers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(seen)) == n_writers
+    assert (tmp_path / "ranks.png").read_text().startswith("writer ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ranks.png"]
+
+
+def test_report_plot_has_no_shared_temporary_name(tmp_path):
+    # A leftover directory at the old fixed temporary name made savefig fail.
+    (tmp_path / ".ranks.png.tmp").mkdir()
+    (tmp_path / ".report.md.tmp").mkdir()
+    result = run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0)
+    assert result.files["plot"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_escapes_errors_and_logs_one_line(tmp_path, caplog):
+    import logging
+
+    @register_recipe("pipe_error", description="error text with | and newline")
+    def build(task, random_state):
+        raise RuntimeError("left | right\nsecond line")
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="sktricks.bench._runner"):
+            result = run_benchmark(
+                ["diabetes"],
+                ["linear", "pipe_error"],
+                cv=2,
+                output=tmp_path,
+                verbose=0,
+                n_jobs=1,
+            )
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 2
+        assert all("\n" not in r.getMessage() for r in warnings)
+        assert "Traceback" not in caplog.text
+        assert "left | right second line" in warnings[0].getMessage()
+
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="sktricks.bench._runner"):
+            run_benchmark(
+                ["diabetes"],
+                ["linear", "pipe_error"],
+                cv=2,
+                output=tmp_path,
+                verbose=0,
+                n_jobs=1,
+            )
+        assert "Traceback (most recent call last)" in caplog.text
+    finally:
+        unregister_recipe("pipe_error")
+
+    report = result.files["report"].read_text()
+    failed = report.split("## Failed cells")[1].strip().splitlines()
+    assert len(failed) == 2 + 2  # header, rule, one row per failed cell
+    assert "RuntimeError: left \\| right<br>second line |" in failed[2]
+    # Each row has the five columns' six separators, escaped ones aside.
+    assert failed[2].replace("\\|", "").count("|") == 6
+    assert "2 folds x 1 repeat," in report
+    assert "- n_jobs: 1" in report
+
+
+def test_report_says_cells_already_stored_on_full_resume(tmp_path):
+    run_benchmark("diabetes", "linear", cv=2, repeats=2, output=tmp_path, verbose=0)
+    second = run_benchmark(
+        "diabetes", "linear", cv=2, repeats=2, output=tmp_path, verbose=0
+    )
+    report = second.files["report"].read_text()
+    assert "- cells: 0 run by this call, 4 already stored" in report
+    assert "2 folds x 2 repeats," in report
+
+
+def test_cpu_model_reads_proc_cpuinfo(monkeypatch):
+    import builtins
+    import platform
+
+    from sktricks.bench._runner import cpu_model
+
+    monkeypatch.setattr(platform, "processor", lambda: "")
+    names = [
+        line.split(":", 1)[1].strip()
+        for line in open("/proc/cpuinfo", encoding="utf-8")
+        if line.startswith("model name")
+    ]
+    assert cpu_model() == (names[0] if names else "unknown CPU")
+
+    real_open = builtins.open
+
+    def no_proc(path, *args, **kwargs):
+        if str(path) == "/proc/cpuinfo":
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_proc)
+    assert cpu_model() == "unknown CPU"
+
+
+def test_leaderboard_sorts_datasets_case_insensitively():
+    rows = [
+        {
+            "dataset": dataset,
+            "recipe": recipe,
+            "task": "regression",
+            "repeat": 0,
+            "fold": 0,
+            "status": "ok",
+            "rmse": 1.0,
+        }
+        for dataset in ["beta", "Gamma", "alpha"]
+        for recipe in ["a", "B"]
+    ]
+    board = leaderboard(pd.DataFrame(rows))
+    assert board["dataset"].unique().tolist() == ["alpha", "beta", "Gamma"]
+    table = format_leaderboard(board)
+    assert table["dataset"].tolist() == ["alpha", "beta", "Gamma", "average rank"]
+    assert list(table.columns) == ["dataset", "metric", "a", "B"]

@@ -205,3 +205,57 @@ def test_list_datasets_table():
     credit = table.set_index("name").loc["credit-g"]
     assert credit["n_classes"] == 2
     assert credit["minority_fraction"] == pytest.approx(0.3)
+
+
+def _fake_fetch(monkeypatch, frame, target):
+    def fake_fetch(**kwargs):
+        features = [c for c in frame.columns if target is None or c not in target]
+        return Bunch(
+            frame=frame,
+            data=frame[features],
+            target=None
+            if target is None
+            else frame[target].squeeze(axis=1)
+            if len(target) == 1
+            else frame[target],
+            details={"id": "999", "name": "fake"},
+        )
+
+    monkeypatch.setattr(openml_module, "fetch_openml", fake_fetch)
+
+
+def test_load_openml_fetched_missing_labels_stay_missing(monkeypatch):
+    frame = pd.DataFrame(
+        {
+            "x": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "label": pd.Categorical(["b", None, "a", "b", None]),
+        }
+    )
+    _fake_fetch(monkeypatch, frame, ["label"])
+    bunch = load_openml(999)
+    assert bunch.task == "binary"
+    assert list(bunch.target.cat.categories) == ["a", "b"]
+    assert bunch.target.isna().tolist() == [False, True, False, False, True]
+    assert bunch.target.dropna().tolist() == ["b", "a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [(None, "no default target"), (["t1", "t2"], r"2 targets \(t1, t2\)")],
+)
+def test_load_openml_fetched_target_count_error(monkeypatch, target, message):
+    frame = pd.DataFrame({"x": [1.0, 2.0], "t1": [0.0, 1.0], "t2": [1.0, 0.0]})
+    _fake_fetch(monkeypatch, frame, target)
+    with pytest.raises(
+        DatasetNotFoundError, match=rf"'fake' \(OpenML id 999\).*{message}"
+    ):
+        load_openml(999)
+
+
+def test_load_openml_download_false_names_known_dataset(monkeypatch, tmp_path):
+    def forbidden(**kwargs):
+        raise AssertionError("fetch_openml must not be called")
+
+    monkeypatch.setattr(openml_module, "fetch_openml", forbidden)
+    with pytest.raises(DatasetNotFoundError, match=r"'adult' \(OpenML id 1590\)"):
+        load_openml("adult", download=False, data_home=str(tmp_path))
