@@ -85,8 +85,8 @@ def sktricks_run(datasets, cv, seed):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per side")
-    parser.add_argument("--suite", default="quick", help="dataset suite")
-    parser.add_argument("--cv", type=int, default=5, help="folds")
+    parser.add_argument("--suite", default="quick", help="dataset suite name")
+    parser.add_argument("--cv", type=int, default=5, help="number of folds")
     args = parser.parse_args()
     datasets = get_suite(args.suite)
 
