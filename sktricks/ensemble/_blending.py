@@ -198,9 +198,17 @@ class BlendingClassifier(ClassifierMixin, _BaseBlending):
         return self.final_estimator_.predict(features)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities from the final estimator."""
+        """Class probabilities from the final estimator, one column per class.
+
+        A class with no row in the held-out slice is unknown to the final
+        estimator; its column is 0, so the columns always match ``classes_``.
+        """
         features = self._final_input(X)
-        return self.final_estimator_.predict_proba(features)
+        proba = self.final_estimator_.predict_proba(features)
+        aligned = np.zeros((proba.shape[0], len(self.classes_)))
+        positions = np.searchsorted(self.classes_, self.final_estimator_.classes_)
+        aligned[:, positions] = proba
+        return aligned
 
 
 class BlendingRegressor(RegressorMixin, _BaseBlending):
