@@ -129,10 +129,22 @@ def validate_input(estimator: Any, X: Any, y: Any = None, reset: bool = True) ->
             f"{type(estimator).__name__} requires y to be passed, but the target "
             "y is None."
         )
+    if isinstance(X, pd.DataFrame):
+        # check_array would turn the frame into one array, which fails for
+        # mixed dtypes such as category next to Int64; only the shape
+        # matters here.
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(
+                f"Found a DataFrame of shape {X.shape}, but "
+                f"{type(estimator).__name__} needs at least one row and one "
+                "column."
+            )
+        validate_data(estimator, X, skip_check_array=True, reset=reset)
+        return X
     checked = check_array(
         X, accept_sparse=["csr", "csc"], dtype=None, ensure_all_finite=False
     )
-    if not isinstance(X, (pd.DataFrame, np.ndarray)):
+    if not isinstance(X, np.ndarray):
         # Lists and array-likes become arrays; sparse formats without row
         # indexing (dia, coo) become CSR.
         X = checked

@@ -391,3 +391,34 @@ def test_stacking_random_forest_with_string_labels():
     ).fit(X, labels)
     assert set(stack.predict(X)) <= set(labels)
     assert stack.oof_predictions_.shape == (90, 6)
+
+
+def test_stacking_accepts_category_next_to_nullable_int():
+    # Converting such a frame to one array fails; the ensemble must hand the
+    # DataFrame to its base models unchanged.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from sktricks.ensemble import StackingClassifier
+
+    X = pd.DataFrame(
+        {
+            "a": np.arange(40.0),
+            "c": pd.Categorical(list("xy") * 20),
+            "d": pd.array(np.arange(40) % 3, dtype="Int64"),
+        }
+    )
+    y = np.arange(40) % 2
+    base = HistGradientBoostingClassifier(categorical_features="from_dtype")
+    stack = StackingClassifier([("hgb", base)], cv=3, guard=False).fit(X, y)
+
+    assert stack.predict_proba(X).shape == (40, 2)
+
+
+def test_stacking_rejects_empty_dataframe():
+    from sktricks.ensemble import StackingClassifier
+
+    X = pd.DataFrame({"a": np.arange(10.0)})
+    with pytest.raises(ValueError, match="needs at least one row and one column"):
+        StackingClassifier([("lr", LogisticRegression())]).fit(
+            X.iloc[:, :0], np.arange(10) % 2
+        )
