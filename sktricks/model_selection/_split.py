@@ -14,6 +14,7 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection._split import GroupsConsumerMixin, _BaseKFold
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples, column_or_1d
@@ -284,6 +285,28 @@ def _iterative_stratification(
     return test_folds
 
 
+def _check_time_groups(groups: np.ndarray) -> None:
+    """Reject period labels whose sort order need not be time order.
+
+    Sorting text puts "2020-10" before "2020-2", and a missing period would
+    sort last, so training could use later periods than the test block.
+    """
+    kind = groups.dtype.kind
+    if kind not in "iufMm":
+        raise TypeError(
+            f"groups has dtype {groups.dtype}; PurgedGroupTimeSeriesSplit "
+            "orders periods by sorting them, which is only time order for "
+            "numbers and datetimes. Convert text periods first, for example "
+            "with pd.to_datetime(groups) or period integers."
+        )
+    missing = pd.isna(groups)
+    if missing.any():
+        raise ValueError(
+            f"groups has {int(missing.sum())} missing periods (NaN or NaT); "
+            "every row needs a time period. Drop those rows or fill them."
+        )
+
+
 class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
     """Walk-forward split over time-ordered groups with a purge gap.
 
@@ -359,6 +382,7 @@ class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
             raise ValueError(
                 f"X has {n_samples} rows but groups has {groups.shape[0]}."
             )
+        _check_time_groups(groups)
         periods, inverse = np.unique(groups, return_inverse=True)
         n_groups = periods.shape[0]
         # Sizing the blocks on n_groups - gap keeps at least one training group

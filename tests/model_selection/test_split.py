@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import sklearn
 from hypothesis import given, settings
@@ -351,3 +352,27 @@ def test_repeated_stratified_group_kfold_in_grid_search():
     )
     search.fit(X, y, groups=groups)
     assert "split5_test_score" in search.cv_results_
+
+
+def test_purged_split_rejects_text_periods():
+    # Sorted as text, "2020-10" comes before "2020-2": training would use
+    # later months than the test block.
+    groups = np.array([f"2020-{month}" for month in range(1, 13)]).repeat(10)
+    with pytest.raises(TypeError, match=r"pd\.to_datetime"):
+        list(PurgedGroupTimeSeriesSplit(3).split(np.zeros((120, 1)), groups=groups))
+
+
+def test_purged_split_rejects_missing_periods():
+    groups = np.arange(12.0).repeat(10)
+    groups[0] = np.nan
+    with pytest.raises(ValueError, match="1 missing periods"):
+        list(PurgedGroupTimeSeriesSplit(3).split(np.zeros((120, 1)), groups=groups))
+
+
+def test_purged_split_orders_datetime_periods():
+    months = pd.date_range("2020-01-01", periods=12, freq="MS")
+    groups = np.asarray(months.repeat(10))
+    for train, test in PurgedGroupTimeSeriesSplit(3).split(
+        np.zeros((120, 1)), groups=groups
+    ):
+        assert groups[train].max() < groups[test].min()
