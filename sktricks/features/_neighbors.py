@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sktricks.model_selection import cross_val_oof
+from sktricks.utils._validation import check_numeric_columns
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +165,7 @@ class NeighborLabelFeatures(TransformerMixin, BaseEstimator):
                 "NeighborLabelFeatures requires y to be passed, but the target y "
                 "is None: pass the target to fit or fit_transform."
             )
+        check_numeric_columns(X, type(self).__name__)
         X, y = validate_data(self, X, y, y_numeric=False)
         y = column_or_1d(y)
         self.target_type_ = self._resolve_target_type(y)
@@ -210,6 +212,7 @@ class NeighborLabelFeatures(TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_samples, n_features_out)
         """
         check_is_fitted(self)
+        check_numeric_columns(X, type(self).__name__)
         X = validate_data(self, X, reset=False)
         if self.classes_ is None:
             features = self.neighbors_.predict(X).reshape(-1, 1)

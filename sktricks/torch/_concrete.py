@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from sktricks.torch._training import torch_threads
+from sktricks.utils._validation import check_numeric_columns
 
 __all__ = ["ConcreteFeatureSelector"]
 
@@ -191,6 +192,7 @@ class ConcreteFeatureSelector(SelectorMixin, BaseEstimator):
         self : ConcreteFeatureSelector
             The fitted selector.
         """
+        check_numeric_columns(X, type(self).__name__)
         if y is None:
             X = validate_data(self, X, dtype=np.float64)
         else:

@@ -20,6 +20,7 @@ from torch import nn
 
 from sktricks.torch._concrete import column_scale, standardised
 from sktricks.torch._training import torch_threads
+from sktricks.utils._validation import check_numeric_columns
 
 __all__ = ["DAEFeatures"]
 
@@ -172,6 +173,7 @@ class DAEFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self : DAEFeatures
             The fitted transformer.
         """
+        check_numeric_columns(X, type(self).__name__)
         X = validate_data(self, X, dtype=np.float64)
         hidden_sizes = tuple(int(size) for size in self.hidden_sizes)
         if not hidden_sizes or min(hidden_sizes) < 1:
@@ -226,6 +228,7 @@ class DAEFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             Activations, first layer first, as float64.
         """
         check_is_fitted(self, "autoencoder_")
+        check_numeric_columns(X, type(self).__name__)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         inputs = standardised(X, self.mean_, self.scale_)
         with torch.no_grad(), torch_threads(self.n_threads):

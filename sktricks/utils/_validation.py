@@ -1,0 +1,37 @@
+"""Input checks shared by several sktricks estimators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["check_numeric_columns"]
+
+
+def check_numeric_columns(X: Any, owner: str) -> None:
+    """Raise a TypeError naming the non-numeric columns of a DataFrame.
+
+    scikit-learn's own conversion fails on such columns with a message about
+    casting that names neither the column nor the fix. Non-DataFrame input
+    is left to scikit-learn's checks.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return
+    columns = [
+        column
+        for column in X.columns
+        if not (
+            pd.api.types.is_numeric_dtype(X[column])
+            or pd.api.types.is_bool_dtype(X[column])
+        )
+        or isinstance(X[column].dtype, pd.CategoricalDtype)
+    ]
+    if columns:
+        dtypes = ", ".join(f"{c!r} ({X[c].dtype})" for c in columns[:5])
+        more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
+        raise TypeError(
+            f"{owner} needs numeric columns, but got {dtypes}{more}. Encode "
+            "them first, for example with OneHotEncoder or OrdinalEncoder in "
+            "a Pipeline before this step."
+        )
