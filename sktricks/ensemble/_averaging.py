@@ -226,6 +226,14 @@ class _BaseAveraging(BaseEstimator):
         return self._combine(self._outputs(X))
 
     def _combine(self, outputs: list[np.ndarray]) -> np.ndarray:
+        if self.method == "rank" and outputs[0].shape[0] < 2:
+            # A rank over one row carries no information: every model gives
+            # it the top rank, whatever its prediction.
+            raise ValueError(
+                f"method='rank' ranks the rows of one predict call, so it needs "
+                f"at least 2 rows; got {outputs[0].shape[0]}. Predict rows "
+                "together, or use method='mean'."
+            )
         return combine(
             outputs, self.weights_, self.method, isinstance(self, ClassifierMixin)
         )

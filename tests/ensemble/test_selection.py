@@ -250,3 +250,23 @@ def test_blending_matches_hand_split(refit_base):
         lr, svc = LogisticRegression().fit(X, y), LinearSVC().fit(X, y)
     new = np.column_stack([lr.predict_proba(X[:8])[:, 1], svc.decision_function(X[:8])])
     np.testing.assert_allclose(blend.predict_proba(X[:8]), final.predict_proba(new))
+
+
+def test_rank_averaging_rejects_single_row():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
+
+    from sktricks.ensemble import AveragingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = AveragingClassifier(
+        [("lr", LogisticRegression()), ("tree", DecisionTreeClassifier(max_depth=3))],
+        method="rank",
+        cv=3,
+    ).fit(X, y)
+
+    assert model.predict_proba(X[:2]).shape == (2, 2)
+    with pytest.raises(ValueError, match="needs at least 2 rows; got 1"):
+        model.predict_proba(X[:1])
