@@ -182,7 +182,7 @@ def _infer_task(y: pd.Series) -> str:
 
 
 def _cached_description(openml_id: int, data_home: str | None) -> Path:
-    # NOTE: this mirrors where scikit-learn 1.6 to 1.9 cache OpenML's JSON
+    # NOTE: this mirrors where scikit-learn 1.7 to 1.9 cache OpenML's JSON
     # description of a dataset; a later layout change only makes
     # download=False report a cached dataset as missing.
     return (
