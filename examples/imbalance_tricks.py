@@ -78,5 +78,6 @@ frame["kind"] = pd.Categorical(["a", "b", "a", "b", "a", "b"])
 for sampler in (SwapNoiseSampler(random_state=0), GaussianNoiseSampler(random_state=0)):
     X_aug, y_aug = sampler.fit_resample(frame, pd.Series(y[:6], dtype="Int64"))
     print(type(sampler).__name__, X_aug.shape, dict(X_aug.dtypes.astype(str)))
-    assert X_aug["kind"].dtype == "category" and y_aug.dtype == "Int64"
+    assert X_aug["kind"].dtype == "category"
+    assert y_aug.dtype == "Int64"
 assert np.isfinite(rows[0]["log_loss"])

@@ -45,7 +45,7 @@ def _bundled_path(entry: dict[str, Any]) -> Path | None:
 
 
 def list_datasets() -> pd.DataFrame:
-    """List the OpenML datasets that sktricks knows by name.
+    """List the OpenML datasets that sktricks can load by name.
 
     Bundled datasets load offline; the others are downloaded from OpenML on
     first use and cached by scikit-learn.
@@ -222,7 +222,7 @@ def _fetch(name_or_id: str | int, data_home: str | None, download: bool) -> Bunc
         return fetch_openml(**query, data_home=data_home, as_frame=True, parser="auto")
     except (OSError, ValueError) as error:
         # URLError and HTTPError are OSErrors; OpenML's "no such dataset"
-        # answer is a ValueError subclass.
+        # response is a ValueError subclass.
         raise DatasetNotFoundError(
             f"Dataset {name_or_id!r} is not bundled with sktricks, and OpenML "
             f"could not be reached or does not know it ({error}). Check the "

@@ -289,7 +289,7 @@ class AveragingClassifier(ClassifierMixin, _BaseAveraging):
         return self._combined(X)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The class with the highest combined probability."""
+        """Predict the class with the highest combined probability."""
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
 

@@ -43,7 +43,7 @@ from sktricks.model_selection._oof import (
 class FittedBase:
     """One base model: its fitted copies and how to turn them into features.
 
-    ``models`` holds one model per fold (their predictions are averaged) or a
+    ``models`` contains one model per fold (their predictions are averaged) or a
     single model refitted on all rows.
     """
 

@@ -313,7 +313,7 @@ class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):
         return self._predict_blend(X)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The class with the highest blended probability."""
+        """Predict the class with the highest blended probability."""
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
 

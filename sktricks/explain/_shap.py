@@ -453,4 +453,4 @@ def _check_additivity(
             "model was not refitted after the explainer was built, or pass "
             "check_additivity=False to accept the difference."
         )
-    logger.debug("additivity holds; largest error %.3g", float(error.max()))
+    logger.debug("additivity check passed; largest error %.3g", float(error.max()))

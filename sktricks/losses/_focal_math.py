@@ -66,7 +66,7 @@ def _check_inputs(y_true, raw_score):
     y_codes = y_codes.astype(np.int64)
     if y_codes.size and (y_codes.min() < 0 or y_codes.max() >= n_classes):
         raise ValueError(
-            f"y_true holds codes from {y_codes.min()} to {y_codes.max()}, "
+            f"y_true contains codes from {y_codes.min()} to {y_codes.max()}, "
             f"outside 0 .. {n_classes - 1} for raw_score of shape {raw_score.shape}."
         )
     return y_codes, raw_score, n_classes

@@ -14,7 +14,8 @@ from sktricks.label import CANClassifier, alternating_normalization, top_k_entro
 
 
 def _reference_can(confident, row, prior, alpha, n_iter):
-    # Matrix form written from the paper's algorithm: column scaling by
+    # Matrix form of alternating normalization as given by Jia et al.,
+    # Findings of EMNLP 2021: column scaling by
     # diag(prior) diag(1^T L^alpha)^-1, then row scaling to sum 1.
     stack = np.vstack([confident, row])
     for _ in range(n_iter):

@@ -224,7 +224,8 @@ def test_purged_group_time_series_split_properties(
     seen_test = set()
     for train, test in splits:
         train_ranks, test_ranks = set(ranks[train]), set(ranks[test])
-        assert len(train) > 0 and len(test) > 0
+        assert len(train) > 0
+        assert len(test) > 0
         assert max(train_ranks) + gap < min(test_ranks)
         assert max(train_ranks) + gap + 1 == min(test_ranks)
         if max_train_groups is not None:
