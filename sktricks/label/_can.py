@@ -16,7 +16,11 @@ from sklearn.base import (
     clone,
 )
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    has_fit_parameter,
+)
 
 from sktricks.exceptions import SktricksWarning
 from sktricks.label._base import (
@@ -218,7 +222,7 @@ class CANClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.cv = cv
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any) -> CANClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CANClassifier:
         """Collect confident out-of-fold predictions and fit the base estimator.
 
         Parameters
@@ -227,6 +231,10 @@ class CANClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Training data, passed to the base estimator as given.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, passed to the base estimator's ``fit`` in every fold
+            and on all rows, and used for the class prior. The base
+            estimator's ``fit`` must take ``sample_weight``.
 
         Returns
         -------
@@ -237,10 +245,18 @@ class CANClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.classes_, y_encoded = encode_classes(y, n_samples)
         check_class_counts(y_encoded, self.classes_, self.cv)
         n_classes = self.classes_.shape[0]
-        self.prior_ = np.bincount(y_encoded, minlength=n_classes) / n_samples
+        fit_params = self._fit_params(sample_weight, n_samples)
+        weights = fit_params.get("sample_weight", np.ones(n_samples))
+        counts = np.bincount(y_encoded, weights=weights, minlength=n_classes)
+        self.prior_ = counts / counts.sum()
 
         oof = cross_val_oof(
-            clone(self.estimator), X, y_encoded, cv=self.cv, method="predict_proba"
+            clone(self.estimator),
+            X,
+            y_encoded,
+            cv=self.cv,
+            method="predict_proba",
+            params=fit_params,
         ).oof_
         oof = _two_columns(np.asarray(oof, dtype=float))
         confident = top_k_entropy(oof, self.top_k) <= self.threshold
@@ -254,13 +270,26 @@ class CANClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 stacklevel=2,
             )
 
-        self.estimator_ = clone(self.estimator).fit(X, y_encoded)
+        self.estimator_ = clone(self.estimator).fit(X, y_encoded, **fit_params)
         logger.info(
             "CANClassifier kept %d of %d out-of-fold rows as confident",
             int(confident.sum()),
             n_samples,
         )
         return self
+
+    def _fit_params(self, sample_weight: Any, n_samples: int) -> dict[str, Any]:
+        """Return the base estimator's fit parameters for ``sample_weight``."""
+        if sample_weight is None:
+            return {}
+        if not has_fit_parameter(self.estimator, "sample_weight"):
+            raise TypeError(
+                f"{type(self.estimator).__name__}.fit does not take sample_weight; "
+                "use a base estimator that does, or fit without weights."
+            )
+        return {
+            "sample_weight": _check_sample_weight(sample_weight, np.empty(n_samples))
+        }
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Return class probabilities with uncertain rows re-normalised.

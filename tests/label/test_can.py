@@ -179,3 +179,45 @@ def test_can_class_smaller_than_folds_rejected():
 
     with pytest.raises(ValueError, match="members"):
         CANClassifier(LogisticRegression(), cv=5).fit(X, y)
+
+
+def test_can_sample_weight_reaches_every_fit():
+    # Rebuild the weighted model by hand: weighted fold fits for the
+    # out-of-fold rows, a weighted fit on all rows, a weighted prior.
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = _skewed(600, seed=7)
+    weights = np.random.default_rng(0).uniform(0.1, 3.0, size=600)
+    folds = StratifiedKFold(n_splits=4)
+    oof = np.empty((600, 3))
+    for train, test in folds.split(X, y):
+        fold_model = LogisticRegression().fit(
+            X[train], y[train], sample_weight=weights[train]
+        )
+        oof[test] = fold_model.predict_proba(X[test])
+    full = LogisticRegression().fit(X, y, sample_weight=weights)
+    prior = np.array([weights[y == k].sum() for k in range(3)]) / weights.sum()
+
+    model = CANClassifier(LogisticRegression(), threshold=0.7, cv=folds)
+    model.fit(X, y, sample_weight=weights)
+
+    np.testing.assert_allclose(model.prior_, prior)
+    np.testing.assert_allclose(
+        model.confident_proba_, oof[top_k_entropy(oof) <= 0.7], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        model.estimator_.predict_proba(X), full.predict_proba(X), rtol=1e-6
+    )
+    unweighted = CANClassifier(LogisticRegression(), threshold=0.7, cv=folds)
+    assert not np.allclose(unweighted.fit(X, y).prior_, model.prior_)
+
+
+def test_can_sample_weight_needs_a_weighted_base():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = _skewed(200, seed=8)
+
+    with pytest.raises(TypeError, match=r"KNeighborsClassifier\.fit does not take"):
+        CANClassifier(KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(200))
+    with pytest.raises(ValueError, match="non-zero"):
+        CANClassifier(LogisticRegression()).fit(X, y, sample_weight=np.zeros(200))
