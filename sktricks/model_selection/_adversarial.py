@@ -130,6 +130,12 @@ class AdversarialValidator:
         if not isinstance(self.cv, Integral) or self.cv < 2:
             raise ValueError(f"cv must be an int >= 2, got {self.cv!r}.")
         X_train, X_test = self._align(X_train, X_test)
+        for name, part in (("X_train", X_train), ("X_test", X_test)):
+            if _n_rows(part) < self.cv:
+                raise ValueError(
+                    f"{name} has {_n_rows(part)} rows; the adversarial "
+                    f"classifier needs at least cv={self.cv} rows from each set."
+                )
         X = _stack(X_train, X_test)
         is_test = np.r_[np.zeros(_n_rows(X_train)), np.ones(_n_rows(X_test))].astype(
             int

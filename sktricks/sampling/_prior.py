@@ -61,7 +61,8 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
     prior : "train" or array-like of shape (n_classes,), default="train"
         Class prior to correct to: the class frequencies of the data passed
         to ``fit`` (``"train"``), or given probabilities in the order of
-        ``classes_`` (for example a known deployment prior).
+        ``classes_`` (for example a known deployment prior). Given values
+        are divided by their sum, so class counts work as well.
 
     Attributes
     ----------

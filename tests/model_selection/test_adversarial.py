@@ -111,3 +111,12 @@ def test_adversarial_validator_clone_keeps_params():
     cloned = clone(validator)
     assert cloned.get_params() == validator.get_params()
     assert cloned is not validator
+
+
+@pytest.mark.parametrize("empty", ["X_train", "X_test"])
+def test_adversarial_validator_too_few_rows_raises(empty):
+    train, test = _frames(shift=0.0, n=50)
+    parts = {"X_train": train, "X_test": test}
+    parts[empty] = parts[empty].iloc[:2]
+    with pytest.raises(ValueError, match=f"{empty} has 2 rows.*cv=5"):
+        AdversarialValidator(cv=5).fit(parts["X_train"], parts["X_test"])
