@@ -22,7 +22,12 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+)
 
 from sktricks.label._base import (
     check_class_counts,
@@ -76,7 +81,19 @@ class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
 
     # Steps shared by both tasks ----------------------------------------------
 
-    def _distill(self, X: Any, y: np.ndarray) -> None:
+    def _check_weights(self, sample_weight: Any, n_samples: int) -> Any:
+        """Validate ``sample_weight`` and check both models can take it."""
+        if sample_weight is None:
+            return None
+        for role, model in (("teacher", self.teacher), ("student", self.student)):
+            if not has_fit_parameter(model, "sample_weight"):
+                raise TypeError(
+                    f"The {role} {type(model).__name__}.fit does not take "
+                    "sample_weight; use a model that does, or fit without weights."
+                )
+        return _check_sample_weight(sample_weight, np.empty(n_samples))
+
+    def _distill(self, X: Any, y: np.ndarray, sample_weight: Any = None) -> None:
         if not is_regressor(self.student):
             raise TypeError(
                 f"student must be a regressor because it learns the teacher's "
@@ -85,7 +102,12 @@ class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
             )
         rng = check_random_state(self.random_state)
         teacher = _explicit_final_estimator(clone(self.teacher))
-        result = cross_val_oof(teacher, X, y, cv=self.cv, method=self._method)
+        weight_params = (
+            {} if sample_weight is None else {"sample_weight": sample_weight}
+        )
+        result = cross_val_oof(
+            teacher, X, y, cv=self.cv, method=self._method, params=weight_params
+        )
         teacher_oof = self._teacher_targets(np.asarray(result.oof_, dtype=float))
 
         # Students trained per fold on the other folds' targets measure how
@@ -98,12 +120,18 @@ class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
             result.folds_, result.estimators_, strict=True
         ):
             student = self._fit_student(
-                _safe_indexing(X, train), teacher_oof[train], teacher_fold, rng
+                _safe_indexing(X, train),
+                teacher_oof[train],
+                teacher_fold,
+                rng,
+                None if sample_weight is None else sample_weight[train],
             )
             student_oof[test] = _as_2d(student.predict(_safe_indexing(X, test)))
 
-        self.teacher_ = clone(teacher).fit(X, y)
-        self.student_ = self._fit_student(X, teacher_oof, self.teacher_, rng)
+        self.teacher_ = clone(teacher).fit(X, y, **weight_params)
+        self.student_ = self._fit_student(
+            X, teacher_oof, self.teacher_, rng, sample_weight
+        )
         self.teacher_oof_ = teacher_oof
         self.student_oof_ = student_oof
         self._score(y, teacher_oof, student_oof)
@@ -115,7 +143,12 @@ class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
         )
 
     def _fit_student(
-        self, X: Any, targets: np.ndarray, teacher: Any, rng: np.random.RandomState
+        self,
+        X: Any,
+        targets: np.ndarray,
+        teacher: Any,
+        rng: np.random.RandomState,
+        sample_weight: Any = None,
     ) -> Any:
         student = clone(self.student)
         if (
@@ -131,7 +164,17 @@ class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
                 )
                 X = _concat_rows(X, synthetic)
                 targets = np.vstack([targets, synthetic_targets])
-        return student.fit(X, targets[:, 0] if targets.shape[1] == 1 else targets)
+                if sample_weight is not None:
+                    # A synthetic row mixes random rows, so it gets the
+                    # average weight.
+                    n_synthetic = targets.shape[0] - sample_weight.shape[0]
+                    sample_weight = np.r_[
+                        sample_weight, np.full(n_synthetic, sample_weight.mean())
+                    ]
+        y_student = targets[:, 0] if targets.shape[1] == 1 else targets
+        if sample_weight is None:
+            return student.fit(X, y_student)
+        return student.fit(X, y_student, sample_weight=sample_weight)
 
 
 class DistilledClassifier(ClassifierMixin, _BaseDistilled):
@@ -214,7 +257,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistilled):
     _method = "predict_proba"
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any) -> DistilledClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> DistilledClassifier:
         """Fit the teacher out of fold, then the student on its predictions.
 
         Parameters
@@ -223,15 +266,20 @@ class DistilledClassifier(ClassifierMixin, _BaseDistilled):
             Training data, passed to both models as given.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights for every teacher and student fit; synthetic rows
+            from ``augment`` get the mean weight. Both models' ``fit`` must
+            take ``sample_weight``.
 
         Returns
         -------
         self : DistilledClassifier
         """
         X = validate_features(self, X, reset=True)
-        self.classes_, y_encoded = encode_classes(y, check_not_empty(X))
+        n_samples = check_not_empty(X)
+        self.classes_, y_encoded = encode_classes(y, n_samples)
         check_class_counts(y_encoded, self.classes_, self.cv)
-        self._distill(X, y_encoded)
+        self._distill(X, y_encoded, self._check_weights(sample_weight, n_samples))
         return self
 
     def _teacher_predict(self, teacher: Any, X: Any) -> np.ndarray:
@@ -370,7 +418,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistilled):
     _method = "predict"
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any) -> DistilledRegressor:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> DistilledRegressor:
         """Fit the teacher out of fold, then the student on its predictions.
 
         Parameters
@@ -379,6 +427,10 @@ class DistilledRegressor(RegressorMixin, _BaseDistilled):
             Training data, passed to both models as given.
         y : array-like of shape (n_samples,)
             Target.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights for every teacher and student fit; synthetic rows
+            from ``augment`` get the mean weight. Both models' ``fit`` must
+            take ``sample_weight``.
 
         Returns
         -------
@@ -393,7 +445,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistilled):
             )
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or infinity; drop or impute those rows.")
-        self._distill(X, y)
+        self._distill(X, y, self._check_weights(sample_weight, n_samples))
         return self
 
     def _teacher_predict(self, teacher: Any, X: Any) -> np.ndarray:

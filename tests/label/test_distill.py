@@ -217,3 +217,53 @@ def test_default_stack_teacher_accepted():
 
     np.testing.assert_allclose(model.teacher_oof_[:, 0], logit(proba[:, 1]))
     assert model.teacher.final_estimator is None
+
+
+def test_sample_weight_reaches_teacher_and_student():
+    # Rebuild the weighted distillation by hand with the same folds.
+    X, y = make_classification(n_samples=300, random_state=4)
+    weights = np.random.default_rng(4).uniform(0.1, 3.0, size=300)
+    folds = StratifiedKFold(n_splits=3)
+    oof = np.empty(300)
+    for train, test in folds.split(X, y):
+        teacher = LogisticRegression().fit(
+            X[train], y[train], sample_weight=weights[train]
+        )
+        oof[test] = teacher.predict_proba(X[test])[:, 1]
+    targets = logit(np.clip(oof, 1e-6, 1 - 1e-6))
+    student = Ridge().fit(X, targets, sample_weight=weights)
+
+    model = DistilledClassifier(LogisticRegression(), Ridge(), cv=folds)
+    model.fit(X, y, sample_weight=weights)
+
+    np.testing.assert_allclose(model.teacher_oof_[:, 0], targets, rtol=1e-6)
+    np.testing.assert_allclose(
+        model.decision_function(X), student.predict(X), rtol=1e-6
+    )
+    full = LogisticRegression().fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(model.teacher_.coef_, full.coef_, rtol=1e-6)
+
+
+def test_sample_weight_regressor_and_unweighted_models():
+    from sklearn.neighbors import KNeighborsRegressor
+
+    X, y = make_regression(n_samples=200, n_features=4, random_state=5)
+    weights = np.random.default_rng(5).uniform(0.1, 3.0, size=200)
+    folds = KFold(n_splits=3)
+    oof = np.empty(200)
+    for train, test in folds.split(X):
+        oof[test] = Ridge().fit(X[train], y[train], weights[train]).predict(X[test])
+    student = LinearRegression().fit(X, oof, sample_weight=weights)
+
+    model = DistilledRegressor(Ridge(), LinearRegression(), cv=folds)
+    model.fit(X, y, sample_weight=weights)
+
+    np.testing.assert_allclose(model.predict(X), student.predict(X), rtol=1e-6)
+    with pytest.raises(TypeError, match=r"student KNeighborsRegressor\.fit"):
+        DistilledRegressor(Ridge(), KNeighborsRegressor()).fit(
+            X, y, sample_weight=weights
+        )
+    augmented = DistilledRegressor(
+        Ridge(), LinearRegression(), augment="mixup", random_state=0
+    ).fit(X, y, sample_weight=weights)
+    assert augmented.predict(X).shape == (200,)
