@@ -79,16 +79,18 @@ nb_execution_show_tb = True
 
 
 # --- Optional subpackages -------------------------------------------------
-# A subpackage that cannot be imported gets no API page: torch when its
-# extra is missing, or a page written ahead of its subpackage.
+# An API page is built only when its subpackage can be imported: a page may
+# be written ahead of its subpackage, and sktricks.torch needs the torch
+# extra. Any other import error fails the build, through autosummary.
+
+_EXTRA_MODULES = {"sktricks.torch": ("torch", "skorch", "pytorch_optimizer")}
 
 
-def _importable(module_name):
-    try:
-        importlib.import_module(module_name)
-    except ImportError:
+def _page_is_built(module_name):
+    if importlib.util.find_spec(module_name) is None:
         return False
-    return True
+    extra = _EXTRA_MODULES.get(module_name, ())
+    return all(importlib.util.find_spec(module) for module in extra)
 
 
 def _api_pages():
@@ -101,8 +103,8 @@ def _api_pages():
 
 
 for _page, _module in _api_pages().items():
-    if not _importable(_module):
-        logger.info(f"[sktricks] skipping {_page.name}: {_module} does not import")
+    if not _page_is_built(_module):
+        logger.info(f"[sktricks] skipping {_page.name}: {_module} is not installed")
         exclude_patterns.append(f"api/{_page.name}")
 
 
@@ -141,7 +143,9 @@ def _listed_names(page):
 def _check_api_coverage(app):
     pages = {module: page for page, module in _api_pages().items()}
     for module_name in _public_modules():
-        if module_name.startswith("sktricks.torch") and not _importable("torch"):
+        if module_name.startswith("sktricks.torch") and not _page_is_built(
+            "sktricks.torch"
+        ):
             continue
         module = importlib.import_module(module_name)
         public = {name for name in getattr(module, "__all__", []) if name[0] != "_"}
@@ -276,15 +280,25 @@ def _skip_metadata_request(app, what, name, obj, skip, options):
     return None
 
 
-# README.zh-CN.md links to files of the repository by relative path; in the
-# included copy they point at the repository on GitHub instead.
+# README.zh-CN.md links to files of the repository by relative path. In the
+# included copy, a link to the built documentation points at its page, and
+# other links point at the repository on GitHub.
 _RELATIVE_LINK = re.compile(r"\]\((?![a-z]+:|#|/)([^)\s]+)\)")
+_BUILT_PAGE = re.compile(r"docs/_build/html/(.+)\.html")
 _REPOSITORY_FILES = "https://github.com/sktricks/sktricks/blob/main/"
+
+
+def _rewrite_link(match):
+    target = match.group(1)
+    page = _BUILT_PAGE.fullmatch(target)
+    if page:
+        return f"](/{page.group(1)}.rst)"
+    return f"]({_REPOSITORY_FILES}{target})"
 
 
 def _link_repository_files(app, relative_path, parent_docname, content):
     if Path(relative_path).name.startswith("README"):
-        content[0] = _RELATIVE_LINK.sub(rf"]({_REPOSITORY_FILES}\1)", content[0])
+        content[0] = _RELATIVE_LINK.sub(_rewrite_link, content[0])
 
 
 def setup(app):
