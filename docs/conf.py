@@ -7,6 +7,7 @@ datasets bundled with sktricks.
 
 import importlib
 import importlib.util
+import inspect
 import json
 import pkgutil
 import re
@@ -64,7 +65,7 @@ html_theme_options = {
 # API reference: one stub page per public name, written by autosummary from
 # the lists in docs/api/*.rst.
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -109,9 +110,9 @@ for _page, _module in _api_pages().items():
 
 
 # --- API coverage ---------------------------------------------------------
-# Every name in a public module's ``__all__`` must be listed on its API page;
-# a forgotten name fails the build (warnings are errors). tests/test_docs.py
-# checks the same lists with its own code.
+# Every name in a public module's ``__all__`` must be listed on its API page,
+# and a forgotten name fails the build because warnings are errors.
+# tests/test_docs.py checks the same lists with its own code.
 
 _AUTOSUMMARY_ENTRY = re.compile(r"^\s{3,}(~?[A-Za-z_][\w.]*)\s*$")
 
@@ -216,8 +217,8 @@ sphinx_gallery_conf = {
     "backreferences_dir": "api/generated/backreferences",
     "within_subsection_order": "FileNameSortKey",
     "capture_repr": ("_repr_html_", "__repr__"),
-    # The figure-object scraper runs first, while pyplot still holds its own
-    # figures, so that it can tell them apart.
+    # The figure-object scraper runs first, while pyplot still tracks its
+    # own figures, so that it can tell the two kinds apart.
     "image_scrapers": (FigureObjectScraper(), "matplotlib"),
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
@@ -268,14 +269,23 @@ def _check_examples_show_output(app, exception):
 
 # --- Docstrings and included files -----------------------------------------
 
-# scikit-learn adds ``set_<method>_request`` methods to every estimator
-# class for metadata routing; their docstrings refer to scikit-learn's own
-# glossary, which this build does not have.
+# Class pages show the methods that sktricks defines, its private base
+# classes included, and leave out those inherited from scikit-learn, torch
+# or skorch: their docstrings refer to those projects' own glossaries and
+# labels, which this build does not have. scikit-learn also adds
+# ``set_<method>_request`` methods to each estimator class for metadata
+# routing, with such docstrings.
 _METADATA_REQUEST = re.compile(r"^set_\w+_request$")
 
 
-def _skip_metadata_request(app, what, name, obj, skip, options):
+def _skip_foreign_member(app, what, name, obj, skip, options):
+    if what != "class":
+        return None
     if _METADATA_REQUEST.match(name):
+        return True
+    function = inspect.unwrap(getattr(obj, "fget", None) or obj)
+    module = getattr(function, "__module__", None)
+    if module and not module.startswith("sktricks"):
         return True
     return None
 
@@ -302,7 +312,7 @@ def _link_repository_files(app, relative_path, parent_docname, content):
 
 
 def setup(app):
-    app.connect("autodoc-skip-member", _skip_metadata_request)
+    app.connect("autodoc-skip-member", _skip_foreign_member)
     app.connect("include-read", _link_repository_files)
     app.connect("builder-inited", _check_api_coverage)
     app.connect("builder-inited", _copy_notebooks)

@@ -2,19 +2,20 @@
 
 
 class FigureObjectScraper:
-    """Save matplotlib figures that the example holds but pyplot does not know.
+    """Save the matplotlib figures of an example that pyplot does not track.
 
     sphinx-gallery's own scraper finds only figures made through pyplot;
     ``sktricks.bench.plot_ranks`` and the explainers' plots build a
-    ``Figure`` directly, so this scraper looks them up among the example's
-    global variables.
+    ``Figure`` directly, so this scraper finds them among the example's global
+    variables.
     """
 
     def __init__(self):
         self._saved = {}
 
     def __repr__(self):
-        # sphinx-gallery compares the configuration between builds by repr.
+        # A stable repr, as sphinx-gallery gives its own callable settings,
+        # keeps the configuration from looking changed between builds.
         return "FigureObjectScraper"
 
     def __call__(self, block, block_vars, gallery_conf):
