@@ -56,7 +56,6 @@ exclude_patterns = [
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sktricks {release}"
-html_static_path = ["_static"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
