@@ -4,6 +4,7 @@ These checks read the files under docs/ with their own parsing, apart from
 docs/conf.py, so they run without Sphinx installed.
 """
 
+import ast
 import importlib
 import importlib.util
 import pkgutil
@@ -124,6 +125,24 @@ def test_user_guide_numbers_come_from_results(page):
 def test_chinese_quickstart_includes_readme():
     page = (DOCS / "zh_CN" / "quickstart.md").read_text(encoding="utf-8")
     assert "```{include} ../../README.zh-CN.md" in page
+
+
+@pytest.mark.parametrize(
+    "script", sorted((ROOT / "examples").glob("*.py")), ids=lambda path: path.name
+)
+def test_example_docstring_has_rst_title(script):
+    # sphinx-gallery makes the docstring's first paragraph the page title,
+    # and Sphinx reads it as a title only when it is underlined.
+    docstring = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8")))
+    assert docstring, f"examples/{script.name} has no module docstring"
+    lines = docstring.splitlines()
+    assert len(lines) > 1 and re.fullmatch(r"=+", lines[1]), (
+        f"examples/{script.name}: underline the first docstring line with '=' "
+        "(at least as long as the line) so that the gallery page has a title"
+    )
+    assert len(lines[1]) >= len(lines[0]), (
+        f"examples/{script.name}: the '=' underline is shorter than the title"
+    )
 
 
 def test_gallery_header_exists():
