@@ -135,8 +135,8 @@ def test_example_docstring_has_rst_title(script):
     # and Sphinx reads it as a title only when it is underlined.
     docstring = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8")))
     assert docstring, f"examples/{script.name} has no module docstring"
-    lines = docstring.splitlines()
-    assert len(lines) > 1 and re.fullmatch(r"=+", lines[1]), (
+    lines = [*docstring.splitlines(), ""]
+    assert re.fullmatch(r"=+", lines[1]), (
         f"examples/{script.name}: underline the first docstring line with '=' "
         "(at least as long as the line) so that the gallery page has a title"
     )
