@@ -1,4 +1,6 @@
-"""Model fusion: a two-layer stack and an ensemble-selection trajectory.
+"""
+Model fusion: a two-layer stack and an ensemble-selection trajectory
+====================================================================
 
 On the bundled diabetes dataset (OpenML 37), builds a two-layer stack whose
 base models are fitted once per fold and averaged at prediction time, then

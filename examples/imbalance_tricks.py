@@ -1,4 +1,6 @@
-"""Imbalance tricks on pc1: focal loss, mixup and prior correction.
+"""
+Imbalance tricks on pc1: focal loss, mixup and prior correction
+===============================================================
 
 pc1 (bundled, 1109 software modules, 7% defective) is small and imbalanced.
 This script cross-validates plain LightGBM against three tricks on the same
@@ -17,6 +19,7 @@ dtypes. Run it with ``python examples/imbalance_tricks.py``; it takes about
 20 seconds on two cores.
 """
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from imblearn.pipeline import make_pipeline
@@ -70,8 +73,19 @@ for name, model in models.items():
             "log_loss": -scores["test_neg_log_loss"].mean(),
         }
     )
-print(pd.DataFrame(rows).round(4).to_string(index=False))
+results = pd.DataFrame(rows).set_index("model").round(4)
+print(results.to_string())
 
+# %%
+# The same scores as bars, one panel per metric.
+figure, axes = plt.subplots(1, 3, figsize=(9, 3), sharey=True)
+for axis, metric in zip(axes, results.columns, strict=True):
+    axis.barh(results.index, results[metric])
+    axis.set_title(metric)
+    axis.set_xlim(results[metric].min() * 0.9, results[metric].max() * 1.02)
+figure.tight_layout()
+
+# %%
 # Augmentation keeps pandas dtypes, categorical columns included.
 frame = X.iloc[:6, :2].copy()
 frame["kind"] = pd.Categorical(["a", "b", "a", "b", "a", "b"])

@@ -1,4 +1,6 @@
-"""Label tricks: label smoothing, CAN, neighbour-label features, distillation.
+"""
+Label tricks: label smoothing, CAN, neighbour-label features, distillation
+==========================================================================
 
 Each section fits a trick next to its base model on the same split and
 prints both scores. Runs in well under a minute.
@@ -7,6 +9,7 @@ prints both scores. Runs in well under a minute.
 import time
 
 import numpy as np
+import pandas as pd
 from lightgbm import LGBMClassifier, LGBMRegressor
 from sklearn.ensemble import RandomForestClassifier, StackingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -29,8 +32,10 @@ lgbm = LGBMClassifier(n_estimators=150, learning_rate=0.05, verbose=-1, n_jobs=1
 base = lgbm.fit(X_train, y_train)
 smoothed = LabelSmoothingClassifier(lgbm, smoothing=0.1).fit(X_train, y_train)
 print("label smoothing")
+summary = []
 for name, model in [("LightGBM", base), ("smoothed", smoothed)]:
     proba = model.predict_proba(X_test)
+    summary.append(("label smoothing", name, "log loss", log_loss(y_test, proba)))
     print(
         f"  {name:9s} log loss {log_loss(y_test, proba):.4f}  "
         f"AUC {roc_auc_score(y_test, proba[:, 1]):.4f}  max p {proba.max():.3f}"
@@ -48,6 +53,7 @@ print("CAN")
 for name, model in [("weighted LR", weighted), ("CAN", can)]:
     model.fit(X_skew[:3000], y_skew[:3000])
     accuracy = accuracy_score(y_skew[3000:], model.predict(X_skew[3000:]))
+    summary.append(("CAN", name, "accuracy", accuracy))
     print(f"  {name:11s} accuracy {accuracy:.4f}")
 
 # 3. Neighbour-label features in a pipeline: computed out of fold in fit.
@@ -57,6 +63,7 @@ pipeline = make_pipeline(
 pipeline.fit(X_train, y_train)
 auc = roc_auc_score(y_test, pipeline.predict_proba(X_test)[:, 1])
 print(f"neighbour-label features + LightGBM AUC {auc:.4f}")
+summary.append(("neighbour-label features", "LightGBM", "ROC AUC", auc))
 
 # 4. Distillation of a small stack into one LightGBM regressor.
 stack = StackingClassifier(
@@ -77,5 +84,10 @@ for name, model in [("stack", stack), ("student", student)]:
     proba = model.predict_proba(X_test)
     elapsed = time.perf_counter() - start
     auc = roc_auc_score(y_test, proba[:, 1])
+    summary.append(("distillation", name, "ROC AUC", auc))
     print(f"  {name:8s} AUC {auc:.4f}  predict {elapsed * 1e3:.1f} ms")
 print(f"  fidelity_ {student.fidelity_:.4f}")
+
+# %%
+# All the scores above in one table.
+pd.DataFrame(summary, columns=["trick", "model", "metric", "value"]).round(4)

@@ -1,4 +1,6 @@
-"""Quick start: a bundled OpenML dataset, a pipeline, and a small benchmark.
+"""
+Quick start: a bundled OpenML dataset, a pipeline, and a small benchmark
+========================================================================
 
 Loads credit-g (bundled, so no network is needed), cross-validates a
 LightGBM model on its pandas categorical columns, then compares two recipes

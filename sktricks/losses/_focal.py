@@ -337,7 +337,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         Starting margin added to the booster's raw output.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when ``X`` is a DataFrame.
 
     Examples

@@ -89,7 +89,7 @@ class MixupSampler(BaseAugmentSampler, BaseOverSampler):
         Rows generated for each class (empty for regression).
     n_features_in_ : int
         Number of features seen in ``fit_resample``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame.
 
     Examples
@@ -208,7 +208,7 @@ class SwapNoiseSampler(BaseAugmentSampler):
         Rows generated for each class (empty for regression).
     n_features_in_ : int
         Number of features seen in ``fit_resample``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame.
 
     Examples
@@ -282,7 +282,7 @@ class GaussianNoiseSampler(BaseAugmentSampler):
         Standard deviation of each numeric column, keyed by column name.
     n_features_in_ : int
         Number of features seen in ``fit_resample``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame.
 
     Examples

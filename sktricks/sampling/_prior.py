@@ -78,7 +78,7 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
         Prior the classifier was trained under, ``pi_resampled``.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame.
 
     Examples

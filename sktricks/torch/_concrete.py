@@ -103,12 +103,6 @@ class ConcreteFeatureSelector(SelectorMixin, BaseEstimator):
         Weight of a penalty on the selection probability mass beyond 1 that
         several neurons put on the same column. The penalty discourages two
         neurons from settling on one strong column.
-
-    Notes
-    -----
-    The selection is reliable when the informative columns matter about
-    equally. When one column dominates the target, several neurons may
-    still pick it and a weaker informative column can be missed.
     random_state : int, RandomState instance or None, default=None
         Seed of the initial weights, batches and Gumbel noise.
     n_threads : int or None, default=1
@@ -118,12 +112,18 @@ class ConcreteFeatureSelector(SelectorMixin, BaseEstimator):
     ----------
     selected_features_ : ndarray of shape (n_features,)
         Indices of the kept columns, in the order of the selection neurons.
-    selection_probabilities_ : ndarray of shape (n_features, n_features_in_)
+    selection_probabilities_ : ndarray of shape (n_features, `n_features_in_`)
         Softmax of each neuron's selection logits after training.
     n_features_in_ : int
         Number of columns seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
+
+    Notes
+    -----
+    The selection is reliable when the informative columns matter about
+    equally. When one column dominates the target, several neurons may
+    still pick it and a weaker informative column can be missed.
 
     Examples
     --------

@@ -110,7 +110,7 @@ class DAEFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Mean squared error of the last epoch on corrupted inputs.
     n_features_in_ : int
         Number of columns seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
 
     Examples

@@ -428,7 +428,7 @@ class TabularNetClassifier(ClassifierMixin, _TabularNetBase):
         Columns with an embedding.
     n_features_in_ : int
         Number of columns seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
 
     Examples
@@ -669,7 +669,7 @@ class TabularNetRegressor(RegressorMixin, _TabularNetBase):
         Columns with an embedding.
     n_features_in_ : int
         Number of columns seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
 
     Examples
