@@ -1,0 +1,171 @@
+import os
+import sqlite3
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from sktricks.bench import get_recipe, register_recipe, run_benchmark, unregister_recipe
+
+distributed = pytest.importorskip("distributed")
+
+SCORES = ["roc_auc", "log_loss", "balanced_accuracy", "rmse", "r2"]
+
+
+def _scores(result):
+    frame = result.results
+    columns = [c for c in SCORES if c in frame.columns]
+    return frame[["dataset", "recipe", "repeat", "fold", "status", *columns]]
+
+
+@pytest.fixture
+def cluster():
+    # Loopback only, no dashboard: nothing listens beyond this machine.
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,
+    ) as local_cluster:
+        yield local_cluster
+
+
+def test_dask_backend_scores_match_local_backend(tmp_path, cluster):
+    kwargs = dict(
+        datasets=["diabetes", "bodyfat"],
+        recipes=["linear", "random_forest"],
+        cv=3,
+        repeats=2,
+        seed=11,
+        verbose=0,
+    )
+    local = run_benchmark(**kwargs, n_jobs=1, output=tmp_path / "local")
+    joined = run_benchmark(
+        **kwargs,
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+        output=tmp_path / "joined",
+    )
+    assert len(local.results) == 2 * 2 * 3 * 2
+    pd.testing.assert_frame_equal(_scores(local), _scores(joined))
+    assert "- backend: dask (tcp://127.0.0.1:" in joined.files["report"].read_text()
+
+
+def test_dask_backend_starts_and_stops_local_cluster(tmp_path):
+    kwargs = dict(datasets=["diabetes"], recipes=["linear"], cv=3, seed=5, verbose=0)
+    local = run_benchmark(**kwargs, n_jobs=1, output=tmp_path / "local")
+    started = run_benchmark(
+        **kwargs, backend="dask", n_jobs=2, output=tmp_path / "dask"
+    )
+    pd.testing.assert_frame_equal(_scores(local), _scores(started))
+    # The cluster the run started is closed again: no client stays open.
+    assert distributed.client._get_global_client() is None
+
+
+def _attempts(path):
+    rows = [line.split() for line in path.read_text().splitlines()]
+    return pd.DataFrame(rows, columns=["task", "seed", "pid"])
+
+
+def test_dask_backend_lost_worker_reruns_only_unfinished_cells(tmp_path, cluster):
+    log = tmp_path / "attempts.log"
+    marker = tmp_path / "killed"
+    main_pid = os.getpid()
+
+    @register_recipe("slow_linear", description="linear, logged, kills a worker")
+    def build(task, random_state):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{task} {random_state} {os.getpid()}\n")
+        if os.getpid() != main_pid and len(log.read_text().splitlines()) >= 4:
+            try:
+                # O_EXCL: exactly one attempt wins the right to kill its worker.
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                pass
+            else:
+                marker.write_text(str(os.getpid()))
+                os._exit(1)
+        time.sleep(0.3)
+        return get_recipe("linear").build(task, random_state)
+
+    kwargs = dict(
+        datasets=["diabetes", "bodyfat"], recipes=["slow_linear"], cv=4, verbose=0
+    )
+    try:
+        result = run_benchmark(
+            **kwargs,
+            backend="dask",
+            scheduler=cluster.scheduler_address,
+            output=tmp_path / "dask",
+        )
+        reference = run_benchmark(**kwargs, n_jobs=1, output=tmp_path / "local")
+    finally:
+        unregister_recipe("slow_linear")
+
+    killed_pid = marker.read_text()
+    assert killed_pid and killed_pid != str(main_pid)
+
+    # The run completed: every planned cell is stored once and succeeded.
+    with sqlite3.connect(tmp_path / "dask" / "results.sqlite") as connection:
+        keys = connection.execute(
+            "SELECT dataset, recipe, repeat, fold, status FROM cells"
+        ).fetchall()
+    assert len(keys) == 2 * 4
+    assert len({key[:4] for key in keys}) == 2 * 4
+    assert {key[4] for key in keys} == {"ok"}
+    pd.testing.assert_frame_equal(_scores(result), _scores(reference))
+
+    # Only cells the dead worker held ran again: the one it was running, and
+    # any it had finished whose result had not reached the store yet.
+    attempts = _attempts(log)
+    dask_attempts = attempts[attempts["pid"] != str(main_pid)]
+    runs = dask_attempts.groupby(["task", "seed"])["pid"].agg(list)
+    assert len(runs) == 2 * 4
+    rerun = runs[runs.map(len) > 1]
+    assert len(rerun) >= 1
+    for pids in rerun:
+        assert pids[0] == killed_pid
+        assert len(pids) == 2
+    assert len(rerun) <= 2
+
+
+def test_dask_backend_unreachable_scheduler(tmp_path):
+    import dask
+
+    # Port 1 on loopback: nothing listens, so the connection is refused.
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(ConnectionError, match="Could not connect to the Dask"):
+            run_benchmark(
+                ["diabetes"],
+                ["linear"],
+                cv=2,
+                backend="dask",
+                scheduler="tcp://127.0.0.1:1",
+                output=tmp_path,
+                verbose=0,
+            )
+
+
+def test_dask_backend_missing_dask_names_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r"pip install 'sktricks\[dask\]'"):
+        run_benchmark(
+            ["diabetes"], ["linear"], cv=2, backend="dask", output=tmp_path, verbose=0
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"backend": "ray"}, "backend='ray' is invalid: use 'local'"),
+        ({"scheduler": "tcp://127.0.0.1:8786"}, "needs backend='dask'"),
+        ({"backend": "dask", "scheduler": " "}, "give the address of a Dask"),
+    ],
+)
+def test_dask_backend_rejects_bad_settings_before_writing(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
