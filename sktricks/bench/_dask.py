@@ -55,7 +55,9 @@ def dask_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
     if scheduler is not None:
         logger.info("Connecting to the Dask scheduler at %s.", scheduler)
         try:
-            client = distributed.Client(scheduler, timeout="30s")
+            # The connection timeout is dask's distributed.comm.timeouts.connect
+            # setting (30 s by default).
+            client = distributed.Client(scheduler)
         except (OSError, TimeoutError) as error:
             raise ConnectionError(
                 f"Could not connect to the Dask scheduler at {scheduler!r}: "

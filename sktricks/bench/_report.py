@@ -264,7 +264,7 @@ def _default_baseline(
     if baseline is not None:
         if baseline not in recipes:
             raise KeyError(
-                f"Baseline {baseline!r} has no results in this run. Recipes with "
+                f"Baseline {baseline!r} has no stored cells. Recipes with "
                 f"results: {', '.join(recipes)}. Choose one of them (--baseline)."
             )
         return baseline

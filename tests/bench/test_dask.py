@@ -36,7 +36,7 @@ def cluster():
 def test_dask_backend_scores_match_local_backend(tmp_path, cluster):
     kwargs = dict(
         datasets=["diabetes", "bodyfat"],
-        recipes=["linear", "random_forest"],
+        recipes=["linear", "lightgbm"],
         cv=3,
         repeats=2,
         seed=11,

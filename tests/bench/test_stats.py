@@ -110,7 +110,7 @@ def test_compare_to_baseline_direction_for_lower_is_better():
 
 
 def test_compare_to_baseline_rejects_bad_input():
-    with pytest.raises(KeyError, match="Baseline 'nope' is not among.*base, a"):
+    with pytest.raises(KeyError, match=r"Baseline 'nope' is not among.*base, a"):
         compare_to_baseline(TABLE[["base", "a"]], "nope")
     with pytest.raises(ValueError, match="needs at least one other recipe"):
         compare_to_baseline(TABLE[["base"]], "base")
@@ -216,7 +216,7 @@ def test_nemenyi_critical_difference_rejects_bad_sizes():
         nemenyi_critical_difference(3, 1)
     with pytest.raises(ValueError, match="n_recipes=1 is too small"):
         nemenyi_critical_difference(1, 5)
-    with pytest.raises(ValueError, match="alpha=1.5 is invalid"):
+    with pytest.raises(ValueError, match=r"alpha=1\.5 is invalid"):
         nemenyi_critical_difference(3, 5, alpha=1.5)
 
 
@@ -302,7 +302,7 @@ def test_compare_recipes_from_cells_per_metric():
 
 def test_compare_recipes_unknown_baseline_and_one_dataset():
     cells = _cells(TABLE.iloc[:1], "binary", "roc_auc")
-    with pytest.raises(KeyError, match="Baseline 'zzz' is not among.*--baseline"):
+    with pytest.raises(KeyError, match=r"Baseline 'zzz' is not among.*--baseline"):
         compare_recipes(cells, "zzz")
     comparison = compare_recipes(cells, "base")
     assert comparison.friedman is None
