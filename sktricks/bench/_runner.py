@@ -14,7 +14,7 @@ import platform
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -663,7 +663,7 @@ def _stream_records(
     backend: str,
     scheduler: str | None,
     workers: int,
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     """Yield the record of each cell as its worker finishes, in any order.
 
     Records are yielded as soon as they arrive, so that the caller stores

@@ -558,7 +558,7 @@ def nemenyi_critical_difference(
 def _cliques(ranks: np.ndarray, critical_difference: float) -> list[tuple[int, int]]:
     # Maximal runs of sorted recipes whose ranks lie within the critical
     # difference of each other: no test separates the recipes of a run.
-    runs = []
+    runs: list[tuple[int, int]] = []
     for start in range(len(ranks)):
         end = start
         while (
