@@ -5,8 +5,9 @@ only when this backend runs. The main process keeps writing the results
 store, one cell at a time as futures finish, exactly as with joblib.
 
 When a worker dies, the scheduler reruns only the tasks that worker was
-running or had not yet handed back; a cell whose result the main process
-already stored is released at once, so it is never computed twice. A cell
+running or whose results it still held. The main process releases each
+cell's future as soon as the cell is stored, so a stored cell is never
+computed again. A cell
 that kills a worker every time ends as ``KilledWorker`` after the
 scheduler's ``distributed.scheduler.allowed-failures`` attempts (3 by
 default) and is stored as a failed cell.

@@ -498,7 +498,7 @@ def render_report(
     ``report.html``, ``ranks.png``, ``cd_diagram.png`` and ``results.csv``
     from every stored cell, for instance with another ``baseline``. A
     (dataset, recipe) counts ``cv * repeats`` planned cells when it has a
-    stored cell or its registered recipe supports the task; an unregistered
+    stored cell or its registered recipe supports the task. An unregistered
     recipe with no cell on a dataset is ``n/a`` there.
 
     Parameters

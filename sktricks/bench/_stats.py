@@ -93,7 +93,7 @@ class RecipeComparison:
     paired : DataFrame
         One row per (metric, recipe) from :func:`compare_to_baseline`.
     friedman : FriedmanResult or None
-        None when the test cannot run; ``notes`` says why.
+        None when the test cannot run; ``notes`` gives the reason.
     critical_difference : float or None
         Nemenyi critical difference of average ranks at ``alpha``.
     alpha : float
@@ -221,13 +221,13 @@ def compare_to_baseline(
     Returns
     -------
     comparison : DataFrame
-        One row per other recipe: ``recipe``, ``baseline``, ``n_datasets``
-        (datasets compared), ``n_missing`` (datasets skipped for a missing
-        score), ``wins``, ``ties``, ``losses``, ``mean_difference`` and
-        ``median_difference`` (recipe minus baseline, in metric units) and
-        ``wilcoxon_pvalue`` (two-sided Wilcoxon signed-rank test of the
-        differences, zero differences dropped; NaN with fewer than two
-        non-zero differences).
+        One row per other recipe, with the columns ``recipe``, ``baseline``,
+        ``n_datasets`` (datasets compared), ``n_missing`` (datasets skipped
+        for a missing score), ``wins``, ``ties`` and ``losses``. The columns
+        ``mean_difference`` and ``median_difference`` are recipe minus
+        baseline, in metric units. ``wilcoxon_pvalue`` is the two-sided
+        Wilcoxon signed-rank test of the differences, zero differences
+        dropped, and NaN with fewer than two non-zero differences.
 
     Raises
     ------
@@ -308,7 +308,7 @@ def compare_recipes(
     primary metric (ROC AUC and RMSE are not on one scale). Ranks, the
     Friedman test and the Nemenyi critical difference pool all datasets,
     since ranks have no unit. A statistic that cannot be computed (too few
-    datasets or recipes with scores) is None and ``notes`` says why.
+    datasets or recipes with scores) is None and ``notes`` gives the reason.
 
     Parameters
     ----------
@@ -458,7 +458,7 @@ def friedman_test(
     The statistic is ``12 / (N k (k + 1)) * sum_j R_j**2 - 3 N (k + 1)``,
     with ``R_j`` the rank sum of recipe j over N datasets and k recipes,
     divided by ``1 - sum(t**3 - t) / (N (k**3 - k))`` to correct for groups
-    of t tied scores; it is the statistic of
+    of t tied scores. It is the statistic of
     :func:`scipy.stats.friedmanchisquare`, which however needs at least 3
     recipes. Datasets where a recipe has no score are left out.
 
@@ -529,9 +529,9 @@ def nemenyi_critical_difference(
 
     Two recipes whose average ranks differ by more than
     ``q_alpha * sqrt(k (k + 1) / (6 N))`` perform differently at level
-    ``alpha``; ``q_alpha`` is the ``1 - alpha`` quantile of the studentized
-    range of k recipes with infinite degrees of freedom, divided by
-    ``sqrt(2)``.
+    ``alpha``. Here ``q_alpha`` is the ``1 - alpha`` quantile of the
+    studentized range of k recipes with infinite degrees of freedom, divided
+    by ``sqrt(2)``.
 
     Raises
     ------
@@ -615,7 +615,7 @@ def plot_critical_difference(
     n_left = (len(names) + 1) // 2
     n_rows = max(n_left, len(names) - n_left)
 
-    # The axes take the middle half of the figure; the names hang outside
+    # The axes take the middle half of the figure. The names hang outside
     # it, on the left for the better half and on the right for the rest.
     figure = Figure(figsize=(7.0, 1.2 + 0.3 * n_rows))
     axes = figure.add_axes((0.25, 0.02, 0.5, 0.7 if title else 0.8))

@@ -31,10 +31,9 @@ _QUICK = (
 )
 
 # OpenML-CC18, the curated classification benchmark suite of OpenML (study
-# 99, https://www.openml.org/s/99; Bischl et al., "OpenML Benchmarking
-# Suites", NeurIPS 2021 Datasets and Benchmarks): its 72 dataset ids, with
-# the OpenML names used in error messages. The suite is frozen, so the list
-# is hard-coded instead of fetched.
+# 99, https://www.openml.org/s/99): its 72 dataset ids, with the OpenML
+# names used in error messages. The suite is frozen, so the list is
+# hard-coded instead of fetched.
 CC18: tuple[tuple[int, str], ...] = (
     (3, "kr-vs-kp"),
     (6, "letter"),
@@ -196,7 +195,7 @@ def _count(path: Path, key: str, value: Any, minimum: int) -> int:
 def load_suite_file(path: str | Path) -> SuiteFile:
     """Read and validate a TOML suite file.
 
-    The file holds ``datasets`` (required: a list of dataset names or
+    The file contains ``datasets`` (required: a list of dataset names or
     OpenML ids) and optionally ``recipes`` (a list of recipe names),
     ``folds`` (an integer of at least 2) and ``repeats`` (an integer of at
     least 1). Recipe names are checked when the run starts.

@@ -169,3 +169,17 @@ def test_dask_backend_rejects_bad_settings_before_writing(tmp_path, kwargs, mess
     with pytest.raises(ValueError, match=message):
         run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path / "out", **kwargs)
     assert not (tmp_path / "out").exists()
+
+
+def test_dask_not_imported_by_sktricks_bench():
+    import subprocess
+
+    code = (
+        "import sys, sktricks.bench\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('dask', 'distributed')))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "[]"

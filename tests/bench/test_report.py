@@ -76,11 +76,11 @@ def test_report_html_has_tables_and_images(run_dir):
 
 
 def test_report_command_rerenders_without_running(run_dir, monkeypatch, capsys):
-    def refuse(*args, **kwargs):
+    def reject(*args, **kwargs):
         raise AssertionError("the report command ran a cell")
 
-    monkeypatch.setattr("sktricks.bench._runner.run_cell", refuse)
-    monkeypatch.setattr("sktricks.bench.run_benchmark", refuse)
+    monkeypatch.setattr("sktricks.bench._runner.run_cell", reject)
+    monkeypatch.setattr("sktricks.bench.run_benchmark", reject)
     before = (run_dir / "report.md").read_text()
     with sqlite3.connect(run_dir / "results.sqlite") as connection:
         count = connection.execute("SELECT COUNT(*) FROM cells").fetchone()

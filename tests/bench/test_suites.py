@@ -13,11 +13,11 @@ def offline(monkeypatch):
     """Make every OpenML download fail as without a network, and count tries."""
     requested = []
 
-    def refuse(**query):
+    def reject(**query):
         requested.append(query.get("data_id", query.get("name")))
         raise urllib.error.URLError("network is unreachable (test)")
 
-    monkeypatch.setattr("sktricks.datasets._openml.fetch_openml", refuse)
+    monkeypatch.setattr("sktricks.datasets._openml.fetch_openml", reject)
     return requested
 
 
