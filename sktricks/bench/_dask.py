@@ -42,8 +42,9 @@ def dask_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
     """Yield a ``distributed.Client``: joined to ``scheduler``, or to a new cluster.
 
     Without ``scheduler``, a ``LocalCluster`` of ``n_workers`` single-thread
-    worker processes listens on 127.0.0.1 only, without a dashboard, and is
-    shut down on exit.
+    worker processes is started and shut down on exit. It listens on
+    127.0.0.1 only, its HTTP endpoint (the dashboard when bokeh is
+    installed) included, on free ports.
 
     Raises
     ------
@@ -76,7 +77,7 @@ def dask_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )
     try:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from sktricks.bench import get_recipe, register_recipe, run_benchmark, unregister_recipe
+from sktricks.bench._runner import cell_random_state
 
 distributed = pytest.importorskip("distributed")
 
@@ -21,13 +22,13 @@ def _scores(result):
 
 @pytest.fixture
 def cluster():
-    # Loopback only, no dashboard: nothing listens beyond this machine.
+    # Loopback only, the HTTP endpoint too: nothing listens beyond this machine.
     with distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         silence_logs=50,
     ) as local_cluster:
         yield local_cluster
@@ -73,21 +74,50 @@ def _attempts(path):
 def test_dask_backend_lost_worker_reruns_only_unfinished_cells(tmp_path, cluster):
     log = tmp_path / "attempts.log"
     marker = tmp_path / "killed"
+    store = tmp_path / "dask" / "results.sqlite"
     main_pid = os.getpid()
+    task_of = {"diabetes": "binary", "bodyfat": "regression"}
+
+    def stored_cells():
+        uri = f"file:{store}?mode=ro"
+        with sqlite3.connect(uri, uri=True, timeout=5) as connection:
+            rows = connection.execute("SELECT dataset, repeat, fold FROM cells")
+            return {
+                f"{task_of[dataset]} {cell_random_state(0, repeat, fold)}"
+                for dataset, repeat, fold in rows.fetchall()
+            }
+
+    def kill_worker_once(task, random_state):
+        # Only the fourth attempt or later, and only one attempt (O_EXCL).
+        if len(log.read_text().splitlines()) < 4:
+            return
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return
+        # Wait until the earlier cells of this worker are stored, so that
+        # any rerun of them would be the fault under test.
+        mine = [
+            line.rsplit(" ", 1)[0]
+            for line in log.read_text().splitlines()
+            if line.endswith(f" {os.getpid()}")
+        ]
+        earlier = set(mine) - {f"{task} {random_state}"}
+        deadline = time.monotonic() + 60
+        while not earlier <= stored_cells() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The client releases a stored cell's future by a message; give the
+        # scheduler time to process it.
+        time.sleep(0.5)
+        marker.write_text(str(os.getpid()))
+        os._exit(1)
 
     @register_recipe("slow_linear", description="linear, logged, kills a worker")
     def build(task, random_state):
         with open(log, "a", encoding="utf-8") as handle:
             handle.write(f"{task} {random_state} {os.getpid()}\n")
-        if os.getpid() != main_pid and len(log.read_text().splitlines()) >= 4:
-            try:
-                # O_EXCL: exactly one attempt wins the right to kill its worker.
-                os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
-            except FileExistsError:
-                pass
-            else:
-                marker.write_text(str(os.getpid()))
-                os._exit(1)
+        if os.getpid() != main_pid:
+            kill_worker_once(task, random_state)
         time.sleep(0.3)
         return get_recipe("linear").build(task, random_state)
 
@@ -106,10 +136,11 @@ def test_dask_backend_lost_worker_reruns_only_unfinished_cells(tmp_path, cluster
         unregister_recipe("slow_linear")
 
     killed_pid = marker.read_text()
-    assert killed_pid and killed_pid != str(main_pid)
+    assert killed_pid
+    assert killed_pid != str(main_pid)
 
     # The run completed: every planned cell is stored once and succeeded.
-    with sqlite3.connect(tmp_path / "dask" / "results.sqlite") as connection:
+    with sqlite3.connect(store) as connection:
         keys = connection.execute(
             "SELECT dataset, recipe, repeat, fold, status FROM cells"
         ).fetchall()
@@ -118,18 +149,16 @@ def test_dask_backend_lost_worker_reruns_only_unfinished_cells(tmp_path, cluster
     assert {key[4] for key in keys} == {"ok"}
     pd.testing.assert_frame_equal(_scores(result), _scores(reference))
 
-    # Only cells the dead worker held ran again: the one it was running, and
-    # any it had finished whose result had not reached the store yet.
+    # Only the cell the worker died in ran twice: the cells it had finished
+    # were stored and released, so the scheduler did not recompute them.
     attempts = _attempts(log)
     dask_attempts = attempts[attempts["pid"] != str(main_pid)]
     runs = dask_attempts.groupby(["task", "seed"])["pid"].agg(list)
     assert len(runs) == 2 * 4
     rerun = runs[runs.map(len) > 1]
-    assert len(rerun) >= 1
-    for pids in rerun:
-        assert pids[0] == killed_pid
-        assert len(pids) == 2
-    assert len(rerun) <= 2
+    assert len(rerun) == 1
+    assert rerun.iloc[0][0] == killed_pid
+    assert len(rerun.iloc[0]) == 2
 
 
 def test_dask_backend_unreachable_scheduler(tmp_path):
