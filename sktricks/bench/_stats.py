@@ -656,7 +656,7 @@ def plot_critical_difference(
         )
 
     for offset, (first, last) in enumerate(_cliques(values, critical_difference)):
-        height = -0.2 - 0.12 * offset
+        height = -0.2 - 0.16 * offset
         axes.plot(
             [values[first] - 0.03, values[last] + 0.03],
             [height, height],

@@ -51,7 +51,7 @@ def test_dask_backend_scores_match_local_backend(tmp_path, cluster):
         output=tmp_path / "joined",
     )
     assert len(local.results) == 2 * 2 * 3 * 2
-    pd.testing.assert_frame_equal(_scores(local), _scores(joined))
+    pd.testing.assert_frame_equal(_scores(local), _scores(joined), check_exact=True)
     assert "- backend: dask (tcp://127.0.0.1:" in joined.files["report"].read_text()
 
 
@@ -61,7 +61,7 @@ def test_dask_backend_starts_and_stops_local_cluster(tmp_path):
     started = run_benchmark(
         **kwargs, backend="dask", n_jobs=2, output=tmp_path / "dask"
     )
-    pd.testing.assert_frame_equal(_scores(local), _scores(started))
+    pd.testing.assert_frame_equal(_scores(local), _scores(started), check_exact=True)
     # The cluster the run started is closed again: no client stays open.
     assert distributed.client._get_global_client() is None
 
@@ -212,3 +212,17 @@ def test_dask_not_imported_by_sktricks_bench():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert completed.stdout.strip() == "[]"
+
+
+def test_dask_cli_unreachable_scheduler_exits_1(tmp_path, capsys):
+    import dask
+
+    from sktricks.bench._cli import main
+
+    argv = ["bench", "--datasets", "diabetes", "--recipes", "linear", "--cv", "2"]
+    argv += ["--backend", "dask", "--scheduler", "tcp://127.0.0.1:1"]
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main([*argv, "--output", str(tmp_path), "--quiet"])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "Could not connect to the Dask scheduler at 'tcp://127.0.0.1:1'" in error

@@ -148,3 +148,18 @@ def test_report_one_recipe_and_failures_explained(tmp_path):
     page = result.files["html"].read_text()
     assert "&lt;b&gt;bad&lt;/b&gt; &amp; worse" in page
     assert "<b>bad</b>" not in page
+
+
+def test_report_cli_help_lists_new_options(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for option in [
+        "--backend {local,dask}",
+        "--scheduler ADDRESS",
+        "--baseline RECIPE",
+    ]:
+        assert option in text
+    assert "report render the report of an earlier run again" in text
+    assert "'cc18'" in text
+    assert "TOML suite file" in text
