@@ -18,28 +18,56 @@ from sktricks.bench._recipes import (
     register_recipe,
     unregister_recipe,
 )
-from sktricks.bench._report import format_leaderboard, leaderboard, plot_ranks
+from sktricks.bench._report import (
+    format_leaderboard,
+    leaderboard,
+    plot_ranks,
+    render_report,
+)
 from sktricks.bench._runner import (
     BenchmarkResult,
     WorkerDiedError,
     make_splitter,
     run_benchmark,
 )
-from sktricks.bench._suites import SUITES, get_suite
+from sktricks.bench._stats import (
+    FriedmanResult,
+    RecipeComparison,
+    average_ranks,
+    compare_recipes,
+    compare_to_baseline,
+    friedman_test,
+    nemenyi_critical_difference,
+    paired_scores,
+    plot_critical_difference,
+)
+from sktricks.bench._suites import SUITES, SuiteFile, get_suite, load_suite_file
 
 __all__ = [
     "SUITES",
     "BenchmarkResult",
+    "FriedmanResult",
     "Recipe",
+    "RecipeComparison",
+    "SuiteFile",
     "WorkerDiedError",
+    "average_ranks",
+    "compare_recipes",
+    "compare_to_baseline",
     "format_leaderboard",
+    "friedman_test",
     "get_recipe",
     "get_suite",
     "leaderboard",
     "list_recipes",
+    "load_suite_file",
     "make_splitter",
+    "nemenyi_critical_difference",
+    "paired_scores",
+    "plot_critical_difference",
     "plot_ranks",
     "register_recipe",
+    "render_report",
     "run_benchmark",
     "unregister_recipe",
 ]

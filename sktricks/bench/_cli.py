@@ -14,7 +14,10 @@ Run registered recipes (pipelines of tricks) on OpenML datasets over
 repeated cross-validation, store every finished cell, and print a
 leaderboard. Rerunning with the same --output resumes: finished cells are
 skipped and failed ones retried. Resuming goes by dataset and recipe name,
-so after changing a recipe's code use a new --output."""
+so after changing a recipe's code use a new --output.
+
+'sktricks bench report DIR' renders the report of an earlier run again
+from its results store, without running any cell."""
 
 
 def _comma_list(text: str) -> list[str]:
@@ -88,8 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--suite",
         default="quick",
         help="named dataset suite: 'quick' (8 small bundled datasets, a few "
-        "minutes on 2 cores) or 'bundled' (every bundled dataset); ignored "
-        "when --datasets is given (default: %(default)s)",
+        "minutes on 2 cores), 'bundled' (every bundled dataset) or 'cc18' (the "
+        "72 OpenML-CC18 classification datasets, downloaded from OpenML), or "
+        "the path of a TOML suite file (*.toml) with the keys datasets, "
+        "recipes, folds and repeats; ignored when --datasets is given "
+        "(default: %(default)s)",
     )
     bench.add_argument(
         "--datasets",
@@ -112,18 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--cv",
         type=_positive_int(2),
-        default=5,
+        default=None,
         metavar="FOLDS",
         help="number of folds per repeat: stratified k-fold for classification, "
-        "k-fold for regression (default: %(default)s)",
+        "k-fold for regression; a suite file's 'folds' applies when this is "
+        "not given (default: 5)",
     )
     bench.add_argument(
         "--repeats",
         type=_positive_int(1),
-        default=1,
+        default=None,
         metavar="N",
-        help="number of cross-validation repeats, each with another shuffle "
-        "(default: %(default)s)",
+        help="number of cross-validation repeats, each with another shuffle; "
+        "a suite file's 'repeats' applies when this is not given (default: 1)",
     )
     bench.add_argument(
         "--n-jobs",
@@ -131,8 +138,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=-1,
         metavar="N",
         help="number of worker processes running cells; -1 uses every core; "
-        "scores do not depend on it (default: %(default)s)",
+        "with --backend dask and no --scheduler, the number of workers of the "
+        "local cluster; scores do not depend on it (default: %(default)s)",
     )
+    bench.add_argument(
+        "--backend",
+        choices=["local", "dask"],
+        default="local",
+        help="where cells run: 'local' (joblib processes on this machine) or "
+        "'dask' (a dask.distributed cluster, needs the sktricks[dask] extra; "
+        "a lost worker costs only its unfinished cells) (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running Dask scheduler to join, e.g. "
+        "tcp://10.0.0.5:8786; without it --backend dask starts a local cluster "
+        "on 127.0.0.1 and shuts it down after the run",
+    )
+    _add_baseline(bench)
     bench.add_argument(
         "--output",
         type=_directory,
@@ -156,7 +181,30 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list the suites, datasets and recipes, then exit",
     )
+
+    actions = bench.add_subparsers(dest="bench_command", metavar="ACTION")
+    report = actions.add_parser(
+        "report",
+        help="render the report of an earlier run again, without running cells",
+        description="Render report.md, report.html, ranks.png, cd_diagram.png "
+        "and results.csv again from the results store in DIR, without running "
+        "any cell; for instance to compare against another --baseline.",
+    )
+    report.add_argument(
+        "directory", type=_directory, metavar="DIR", help="output directory of a run"
+    )
+    _add_baseline(report)
     return parser
+
+
+def _add_baseline(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="RECIPE",
+        help="recipe the report compares every other recipe with (win/tie/loss, "
+        "Wilcoxon test) (default: the first recipe of the run)",
+    )
 
 
 def _print_catalogue() -> None:
@@ -188,6 +236,9 @@ def _run_bench(args: argparse.Namespace) -> int:
         output=args.output,
         seed=args.seed,
         verbose=0 if args.quiet else 1,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        baseline=args.baseline,
     )
     table = format_leaderboard(result.leaderboard())
     print("\nLeaderboard: mean ± std over folds (rank within the dataset)")
@@ -202,12 +253,25 @@ def _run_bench(args: argparse.Namespace) -> int:
         f"\nRan {result.n_run} cells ({already} already stored). "
         f"Results store: {result.files['store']}"
     )
-    print(f"Report: {result.files['report']}")
-    if result.files["plot"].exists():
-        print(f"Plot: {result.files['plot']}")
+    _print_files(result.files)
     if len(result.results) and len(failed) == len(result.results):
         print("sktricks bench: error: every cell failed", file=sys.stderr)
         return 1
+    return 0
+
+
+def _print_files(files: dict) -> None:
+    print(f"Report: {files['report']} and {files['html']}")
+    for key, label in [("plot", "Plot"), ("cd_plot", "Critical-difference diagram")]:
+        if files[key].exists():
+            print(f"{label}: {files[key]}")
+
+
+def _render_report(args: argparse.Namespace) -> int:
+    from sktricks.bench import render_report
+
+    files = render_report(args.directory, baseline=args.baseline)
+    _print_files(files)
     return 0
 
 
@@ -240,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sktricks.bench import WorkerDiedError
 
     try:
+        if args.bench_command == "report":
+            return _render_report(args)
         return _run_bench(args)
     except KeyboardInterrupt:
         print(
@@ -252,14 +318,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkerDiedError as error:
         print(f"sktricks bench: error: {error}", file=sys.stderr)
         return 1
-    except (LookupError, ValueError, PermissionError) as error:
+    except (LookupError, ValueError, PermissionError, ImportError) as error:
         # Unknown names and unusable settings are the user's to fix: show the
         # message, which lists the valid choices, without a traceback.
         message = error.args[0] if isinstance(error, KeyError) else str(error)
         print(f"sktricks bench: error: {message}", file=sys.stderr)
         return 2
     except OSError as error:
-        # A damaged installation or an unusable disk: no traceback helps.
+        # A damaged installation, an unusable disk, a missing results store
+        # or an unreachable scheduler: no traceback helps.
         print(f"sktricks bench: error: {error}", file=sys.stderr)
         return 1
 

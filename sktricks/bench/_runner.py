@@ -7,12 +7,14 @@ same output directory runs only the cells that are missing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import platform
 import sys
 import time
 import traceback
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,8 +32,8 @@ from sktricks.bench._metrics import classification_metrics, regression_metrics
 from sktricks.bench._recipes import Recipe, get_recipe, list_recipes
 from sktricks.bench._report import write_report
 from sktricks.bench._store import ResultsStore
-from sktricks.bench._suites import get_suite
-from sktricks.datasets import load_openml
+from sktricks.bench._suites import CC18, get_suite, is_suite_file, load_suite_file
+from sktricks.datasets import DatasetNotFoundError, load_openml
 from sktricks.utils import progress_bar
 
 __all__ = ["BenchmarkResult", "WorkerDiedError", "make_splitter", "run_benchmark"]
@@ -260,15 +262,34 @@ def _as_name_list(names, kind: str) -> list[str] | None:
     return names
 
 
-def _resolve_datasets(datasets, suite) -> list[tuple[str, str]]:
-    names = _as_name_list(datasets, "datasets")
-    if names is None:
-        names = get_suite(suite)
+_CC18_NAMES = {str(openml_id): name for openml_id, name in CC18}
+
+
+def _resolve_datasets(names: list[str], source: str) -> list[tuple[str, str]]:
     resolved: dict[str, str] = {}
+    missing: list[tuple[str, DatasetNotFoundError]] = []
     for name in names:
-        bunch = load_openml(name)
+        try:
+            bunch = load_openml(name)
+        except DatasetNotFoundError as error:
+            missing.append((name, error))
+            continue
         # "31", "credit-g" and "CREDIT-G" are one dataset: keep it once.
         resolved.setdefault(bunch.name, bunch.task)
+    if len(missing) == 1 and len(names) == 1:
+        raise missing[0][1]
+    if missing:
+        labels = [
+            f"{name} ({_CC18_NAMES[name]})" if name in _CC18_NAMES else name
+            for name, _ in missing
+        ]
+        raise DatasetNotFoundError(
+            f"{len(missing)} of the {len(names)} datasets of {source} could not "
+            f"be loaded: {', '.join(labels)}. They are not bundled with "
+            "sktricks and OpenML could not provide them; check the network "
+            "and the names. The first error was: "
+            f"{missing[0][1]}"
+        )
     return list(resolved.items())
 
 
@@ -367,13 +388,16 @@ def run_benchmark(
     datasets: list[str] | str | None = None,
     recipes: list[str] | str | None = None,
     *,
-    suite: str = "quick",
-    cv: int = 5,
-    repeats: int = 1,
+    suite: str | Path = "quick",
+    cv: int | None = None,
+    repeats: int | None = None,
     n_jobs: int | None = None,
     output: str | Path = "sktricks-bench",
     seed: int = 0,
     verbose: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
+    baseline: str | None = None,
 ) -> BenchmarkResult:
     """Run recipes on datasets over repeated cross-validation and report.
 
@@ -401,16 +425,23 @@ def run_benchmark(
         Registered recipe names; a single string is one recipe. ``None``
         runs the default recipes (the four baselines); a list holding
         ``"all"`` runs every registered recipe. Duplicates count once.
-    suite : {"quick", "bundled"}, default="quick"
-        Named dataset suite, used when ``datasets`` is None.
-    cv : int, default=5
+    suite : {"quick", "bundled", "cc18"} or path, default="quick"
+        Named dataset suite, used when ``datasets`` is None, or the path of a
+        TOML suite file (a ``.toml`` name or a ``Path``; see
+        :func:`load_suite_file`) whose recipes, folds and repeats apply
+        where ``recipes``, ``cv`` and ``repeats`` are None. ``"cc18"``
+        downloads the OpenML-CC18 datasets that are not bundled.
+    cv : int, default=None
         Folds per repeat: stratified k-fold for classification, k-fold for
-        regression.
-    repeats : int, default=1
-        Repeats of the cross-validation, each with another shuffle.
+        regression. ``None`` means the suite file's ``folds``, else 5.
+    repeats : int, default=None
+        Repeats of the cross-validation, each with another shuffle. ``None``
+        means the suite file's ``repeats``, else 1.
     n_jobs : int, default=None
-        Cells run in parallel with joblib; ``None`` means 1, ``-1`` all cores.
-        Scores do not depend on it.
+        Cells run in parallel; ``None`` means 1, ``-1`` all cores. With
+        ``backend="dask"`` and no ``scheduler``, the number of workers of
+        the local cluster; ignored when joining a scheduler. Scores do not
+        depend on it.
     output : str or Path, default="sktricks-bench"
         Directory for the results store, report and plot. An existing one
         is resumed, keyed by dataset and recipe name: after changing a
@@ -419,6 +450,20 @@ def run_benchmark(
         Seed of the fold shuffles and of the models, from 0 to 2**32 - 1.
     verbose : int, default=1
         0 is silent; 1 shows a progress bar over cells.
+    backend : {"local", "dask"}, default="local"
+        ``"local"`` runs cells in joblib worker processes on this machine.
+        ``"dask"`` runs them on a ``dask.distributed`` cluster (the
+        ``sktricks[dask]`` extra): a worker lost mid-run costs only its
+        unfinished cells, which the scheduler runs again elsewhere. Scores
+        are the same with either backend.
+    scheduler : str, default=None
+        Address of a running Dask scheduler to join, such as
+        ``"tcp://10.0.0.5:8786"``. ``None`` starts a local cluster on
+        127.0.0.1 for the run and shuts it down afterwards. Only with
+        ``backend="dask"``.
+    baseline : str, default=None
+        Recipe the report compares every other recipe with (win/tie/loss,
+        Wilcoxon test); ``None`` takes the first recipe.
 
     Returns
     -------
@@ -429,9 +474,16 @@ def run_benchmark(
     ------
     ValueError
         For invalid settings, before anything is written.
+    DatasetNotFoundError
+        When datasets can be neither read from the bundle nor downloaded;
+        the message names every missing one.
     WorkerDiedError
-        When a worker process died; the finished cells are stored and
-        reported.
+        When a worker process of the local backend died; the finished cells
+        are stored and reported.
+    ImportError
+        With ``backend="dask"`` when dask.distributed is not installed.
+    ConnectionError
+        When the Dask scheduler at ``scheduler`` cannot be reached.
 
     Examples
     --------
@@ -448,6 +500,13 @@ def run_benchmark(
     2  diabetes  linear     2     ok
     """
     # Everything is checked before the results store records any setting.
+    suite_file = load_suite_file(suite) if is_suite_file(suite) else None
+    if suite_file is not None:
+        recipes = suite_file.recipes if recipes is None else recipes
+        cv = suite_file.folds if cv is None else cv
+        repeats = suite_file.repeats if repeats is None else repeats
+    cv = 5 if cv is None else cv
+    repeats = 1 if repeats is None else repeats
     cv = _check_int("cv", cv, 2, None, "use an integer of at least 2 folds.")
     repeats = _check_int("repeats", repeats, 1, None, "use an integer >= 1.")
     seed = _check_int(
@@ -463,8 +522,22 @@ def run_benchmark(
             f"output={output!r} is empty: name a directory for the results."
         )
 
-    dataset_tasks = _resolve_datasets(datasets, suite)
+    _check_backend(backend, scheduler)
+
+    names = _as_name_list(datasets, "datasets")
+    if names is not None:
+        source = "the run"
+    elif suite_file is not None:
+        names, source = suite_file.datasets, f"suite file {str(suite_file.path)!r}"
+    else:
+        names, source = get_suite(str(suite)), f"suite {suite!r}"
     recipe_names = _resolve_recipes(recipes)
+    if baseline is not None and baseline not in recipe_names:
+        raise ValueError(
+            f"baseline={baseline!r} is not among the recipes of the run: "
+            f"{', '.join(recipe_names)}. Choose one of them."
+        )
+    dataset_tasks = _resolve_datasets(names, source)
     output = Path(output)
     for dataset, _ in dataset_tasks:
         check_folds(dataset, cv)
@@ -486,36 +559,49 @@ def run_benchmark(
         n_stored_before = len(planned_keys & done)
         logger.info("%d cells to run, %d already stored.", len(cells), n_stored_before)
 
-        # The unordered generator hands each result back as soon as its
-        # worker finishes, so it is stored before the slower cells end.
-        tasks = (
-            delayed(run_cell)(cell, get_recipe(cell.recipe), cv, repeats, seed)
-            for cell in cells
-        )
         # More workers than cells would only start idle processes.
         workers = max(1, min(effective_n_jobs(n_jobs), len(cells)))
-        stream = Parallel(n_jobs=workers, return_as="generator_unordered")(tasks)
         died: TerminatedWorkerError | None = None
         try:
-            for record in progress_bar(
-                stream, verbose=verbose, total=len(cells), desc="cells", unit="cell"
-            ):
-                trace = record.pop("traceback", None)
-                if record["status"] == "error":
-                    # One line per failure; the traceback only when asked.
-                    logger.warning(
-                        "Cell %s / %s repeat %d fold %d failed: %s",
-                        record["dataset"],
-                        record["recipe"],
-                        record["repeat"],
-                        record["fold"],
-                        " ".join(str(record["error"]).split()),
-                    )
-                    logger.debug("Traceback of the failed cell:\n%s", trace)
-                store.add(record)
+            # closing() shuts a Dask cluster down even when the loop stops
+            # early on an error or an interrupt.
+            stream = contextlib.closing(
+                _stream_records(
+                    cells,
+                    (cv, repeats, seed),
+                    dict(dataset_tasks),
+                    backend,
+                    scheduler,
+                    workers,
+                )
+            )
+            with stream as records:
+                for record in progress_bar(
+                    records,
+                    verbose=verbose,
+                    total=len(cells),
+                    desc="cells",
+                    unit="cell",
+                ):
+                    trace = record.pop("traceback", None)
+                    if record["status"] == "error":
+                        # One line per failure; the traceback only when asked.
+                        logger.warning(
+                            "Cell %s / %s repeat %d fold %d failed: %s",
+                            record["dataset"],
+                            record["recipe"],
+                            record["repeat"],
+                            record["fold"],
+                            " ".join(str(record["error"]).split()),
+                        )
+                        logger.debug("Traceback of the failed cell:\n%s", trace)
+                    store.add(record)
         except TerminatedWorkerError as error:
             died = error
         results = store.to_frame()
+        store.record_run(
+            {"recipes": recipe_names, "backend": backend, "n_jobs": n_jobs}
+        )
 
     settings = {
         "datasets": [name for name, _ in dataset_tasks],
@@ -524,6 +610,7 @@ def run_benchmark(
         "repeats": repeats,
         "seed": seed,
         "n_jobs": n_jobs,
+        "backend": backend if scheduler is None else f"{backend} ({scheduler})",
         "sktricks": __version__,
         "python": sys.version.split()[0],
         "machine": f"{platform.platform()}, {cpu_model()}",
@@ -535,7 +622,7 @@ def run_benchmark(
         & results["recipe"].isin(recipe_names)
     ].reset_index(drop=True)
     planned = plan_table(dataset_tasks, recipe_names, cv, repeats)
-    files = write_report(selected, output, settings, planned)
+    files = write_report(selected, output, settings, planned, baseline)
     files["store"] = store.path
     if died is not None:
         n_stored = int(selected["status"].eq("ok").sum()) if len(selected) else 0
@@ -548,3 +635,61 @@ def run_benchmark(
             "rerun resumes from the stored cells."
         ) from died
     return BenchmarkResult(selected, output, len(cells), files, planned)
+
+
+def _check_backend(backend: Any, scheduler: Any) -> None:
+    if backend not in ("local", "dask"):
+        raise ValueError(
+            f"backend={backend!r} is invalid: use 'local' (joblib processes on "
+            "this machine) or 'dask' (a dask.distributed cluster)."
+        )
+    if scheduler is None:
+        return
+    if backend != "dask":
+        raise ValueError(
+            f"scheduler={scheduler!r} needs backend='dask' (--backend dask)."
+        )
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise ValueError(
+            f"scheduler={scheduler!r} is invalid: give the address of a Dask "
+            "scheduler, such as 'tcp://10.0.0.5:8786'."
+        )
+
+
+def _stream_records(
+    cells: list[Cell],
+    settings: tuple[int, int, int],
+    tasks: dict[str, str],
+    backend: str,
+    scheduler: str | None,
+    workers: int,
+) -> Generator[dict[str, Any], None, None]:
+    """Yield the record of each cell as its worker finishes, in any order.
+
+    Records are yielded as soon as they arrive, so that the caller stores
+    each cell before the slower ones end.
+    """
+    cv, repeats, seed = settings
+    if not cells:
+        return
+    if backend == "local":
+        jobs = (
+            delayed(run_cell)(cell, get_recipe(cell.recipe), cv, repeats, seed)
+            for cell in cells
+        )
+        yield from Parallel(n_jobs=workers, return_as="generator_unordered")(jobs)
+        return
+
+    from sktricks.bench._dask import dask_client, stream_dask
+
+    with dask_client(scheduler, workers) as client:
+        yield from stream_dask(
+            client,
+            run_cell,
+            cells,
+            [get_recipe(cell.recipe) for cell in cells],
+            tasks,
+            cv=cv,
+            repeats=repeats,
+            seed=seed,
+        )

@@ -20,6 +20,7 @@ import pandas as pd
 __all__ = ["ResultsStore"]
 
 STORE_NAME = "results.sqlite"
+_RUN_KEY = "run"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (
@@ -133,7 +134,7 @@ class ResultsStore:
         mismatched = [
             f"{key}={json.loads(stored[key])!r} (stored) vs {value!r} (requested)"
             for key, value in settings.items()
-            if key in stored and json.loads(stored[key]) != value
+            if key in stored and key != _RUN_KEY and json.loads(stored[key]) != value
         ]
         if mismatched:
             raise ValueError(
@@ -146,6 +147,27 @@ class ResultsStore:
                 "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
                 [(key, json.dumps(value)) for key, value in settings.items()],
             )
+
+    def record_run(self, details: dict[str, Any]) -> None:
+        """Store the details of the latest run (recipe order, backend, jobs).
+
+        Unlike :meth:`check_settings`, the details are replaced by each run
+        and never compared: ``sktricks bench report`` only shows them.
+        """
+        with self._connection:
+            self._connection.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                (_RUN_KEY, json.dumps(details)),
+            )
+
+    def settings(self) -> dict[str, Any]:
+        """Return the stored settings, with the latest run's details under ``run``."""
+        return {
+            key: json.loads(value)
+            for key, value in self._connection.execute(
+                "SELECT key, value FROM settings"
+            )
+        }
 
     def finished_keys(self) -> set[tuple[str, str, int, int]]:
         """Return the (dataset, recipe, repeat, fold) keys of successful cells."""

@@ -1,0 +1,140 @@
+"""The Dask backend of the runner: cells as futures on a ``dask.distributed`` cluster.
+
+dask is an optional dependency (the ``sktricks[dask]`` extra) and is imported
+only when this backend runs. The main process keeps writing the results
+store, one cell at a time as futures finish, exactly as with joblib.
+
+When a worker dies, the scheduler reruns only the tasks that worker was
+running or whose results it still held. The main process releases each
+cell's future as soon as the cell is stored, so a stored cell is never
+computed again. A cell
+that kills a worker every time ends as ``KilledWorker`` after the
+scheduler's ``distributed.scheduler.allowed-failures`` attempts (3 by
+default) and is stored as a failed cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+__all__ = ["dask_client", "stream_dask"]
+
+logger = logging.getLogger(__name__)
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as error:
+        raise ImportError(
+            "The dask backend needs dask.distributed, which is not installed. "
+            "Install it with: pip install 'sktricks[dask]'"
+        ) from error
+    return distributed
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
+    """Yield a ``distributed.Client``: joined to ``scheduler``, or to a new cluster.
+
+    Without ``scheduler``, a ``LocalCluster`` of ``n_workers`` single-thread
+    worker processes is started and shut down on exit. It listens on
+    127.0.0.1 only, its HTTP endpoint (the dashboard when bokeh is
+    installed) included, on free ports.
+
+    Raises
+    ------
+    ImportError
+        When dask.distributed is not installed; the message names the extra.
+    ConnectionError
+        When the scheduler at ``scheduler`` cannot be reached.
+    """
+    distributed = _import_distributed()
+    if scheduler is not None:
+        logger.info("Connecting to the Dask scheduler at %s.", scheduler)
+        try:
+            # The connection timeout is dask's distributed.comm.timeouts.connect
+            # setting (30 s by default).
+            client = distributed.Client(scheduler)
+        except (OSError, TimeoutError) as error:
+            raise ConnectionError(
+                f"Could not connect to the Dask scheduler at {scheduler!r}: "
+                f"{error}. Check the address (for example "
+                "tcp://10.0.0.5:8786) and that the scheduler is running, or "
+                "drop --scheduler to start a local cluster."
+            ) from error
+        with client:
+            yield client
+        return
+
+    logger.info("Starting a local Dask cluster with %d workers.", n_workers)
+    cluster = distributed.LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
+    )
+    try:
+        with distributed.Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+        logger.info("Local Dask cluster shut down.")
+
+
+def _killed_record(cell: Any, task: str, error: BaseException) -> dict[str, Any]:
+    return {
+        "dataset": cell.dataset,
+        "recipe": cell.recipe,
+        "repeat": cell.repeat,
+        "fold": cell.fold,
+        "task": task,
+        "metrics": {},
+        "status": "error",
+        "error": (
+            f"{type(error).__name__}: the cell killed every worker that ran it "
+            f"({error})"
+        ),
+        "fit_seconds": None,
+        "predict_seconds": None,
+        "finished_at": datetime.now(timezone.utc).isoformat(),
+    }
+
+
+def stream_dask(
+    client: Any,
+    run: Callable[..., dict[str, Any]],
+    cells: list[Any],
+    recipes: list[Any],
+    tasks: dict[str, str],
+    **kwargs: Any,
+) -> Iterator[dict[str, Any]]:
+    """Submit ``run(cell, recipe, **kwargs)`` per cell; yield records as they finish.
+
+    ``tasks`` maps each dataset to its task, for the record of a cell that
+    ended as ``KilledWorker``.
+    """
+    distributed = _import_distributed()
+    # Keys are fresh for each call (pure=False), so two runs sharing a
+    # cluster never reuse each other's results.
+    futures = client.map(run, cells, recipes, pure=False, **kwargs)
+    cell_of = {future.key: cell for future, cell in zip(futures, cells, strict=True)}
+    pending = distributed.as_completed(futures)
+    del futures
+
+    for future in pending:
+        cell = cell_of.pop(future.key)
+        try:
+            record = future.result()
+        except distributed.KilledWorker as error:
+            record = _killed_record(cell, tasks[cell.dataset], error)
+        # Released, a finished cell is forgotten by the scheduler and is not
+        # recomputed if the worker holding its result dies later.
+        future.release()
+        yield record
