@@ -300,16 +300,41 @@ def target_relevance(values: np.ndarray, y: np.ndarray, method: str) -> np.ndarr
     classes: the score is the correlation ratio eta of the column's present
     values, on ranks unless ``method="pearson"``. A constant column scores
     NaN.
+
+    Every column is scored with the same element-wise operations and
+    reductions over rows, never with a matrix product across columns, so a
+    column's score does not depend on its position: BLAS may sum a matrix
+    product in another order when the columns move, and the last-bit
+    differences would break exact ties in the ranking.
     """
     if _is_continuous(y):
-        stacked = np.column_stack([values, y.astype(float)])
-        correlation = correlation_matrix(stacked, method, min_periods=2)
-        return np.abs(correlation[:-1, -1])
+        target = y.astype(float)
+        if method == "pearson":
+            return np.abs(_pearson_with_target(values, target))
+        frame = pd.DataFrame(values)
+        return frame.corrwith(pd.Series(target), method=method).abs().to_numpy()
 
     if method != "pearson":
         values = _rank_present(values)
-    _, classes = np.unique(y, return_inverse=True)
-    return _correlation_ratio(values, classes.reshape(-1))
+    return _correlation_ratio(values, y)
+
+
+def _pearson_with_target(values: np.ndarray, y: np.ndarray) -> np.ndarray:
+    missing = np.isnan(values)
+    observed = ~missing
+    counts = observed.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(missing, 0.0, values - np.nanmean(values, axis=0))
+        # The target's mean over each column's present rows.
+        target = np.where(observed, y[:, None], 0.0)
+        target = np.where(observed, target - target.sum(axis=0) / counts, 0.0)
+        x_scale = np.sqrt((x * x).sum(axis=0))
+        target_scale = np.sqrt((target * target).sum(axis=0))
+        correlation = (x * target).sum(axis=0) / (x_scale * target_scale)
+        x_sums = np.abs(x).sum(axis=0)
+        # A column constant on its present rows leaves only rounding error.
+        correlation[(x_scale <= 1e-12 * x_sums) | (counts < 2)] = np.nan
+    return np.clip(correlation, -1.0, 1.0)
 
 
 def _is_continuous(y: np.ndarray) -> bool:
@@ -329,26 +354,24 @@ def _rank_present(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, ranks)
 
 
-def _correlation_ratio(values: np.ndarray, classes: np.ndarray) -> np.ndarray:
+def _correlation_ratio(values: np.ndarray, y: np.ndarray) -> np.ndarray:
     missing = np.isnan(values)
-    observed = (~missing).astype(float)
-    centred = values - np.nanmean(values, axis=0) if values.shape[0] else values
-    x = np.where(missing, 0.0, centred)
-    one_hot = np.eye(classes.max() + 1)[classes]
-
-    # Per column and class: count and sum of the present values.
-    class_counts = observed.T @ one_hot
-    class_sums = x.T @ one_hot
-    counts = class_counts.sum(axis=1)
-    sums = class_sums.sum(axis=1)
-
+    counts = (~missing).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        between = (
-            np.where(class_counts > 0, class_sums**2 / class_counts, 0.0).sum(axis=1)
-            - sums**2 / counts
-        )
+        x = np.where(missing, 0.0, values - np.nanmean(values, axis=0))
         squares = (x * x).sum(axis=0)
+        sums = x.sum(axis=0)
         total = squares - sums**2 / counts
+
+        # Between-class sum of squares, one class at a time.
+        between = -(sums**2) / counts
+        for label in np.unique(y):
+            rows = y == label
+            class_counts = (~missing[rows]).sum(axis=0)
+            class_sums = x[rows].sum(axis=0)
+            between += np.where(
+                class_counts > 0, class_sums**2 / np.maximum(class_counts, 1), 0.0
+            )
         total[total <= 1e-12 * squares] = np.nan
         ratio = np.sqrt(np.clip(between / total, 0.0, 1.0))
     return ratio

@@ -155,15 +155,17 @@ class QuasiConstantSelector(_ColumnFilter):
         self.dropna = dropna
 
     def _column_share(self, column: pd.Series) -> float:
-        # value_counts(dropna=False) puts every kind of missing value (NaN,
-        # None, pd.NA, NaT) in one bucket, also for category and Int64
-        # columns; filling NaN with a placeholder instead fails on those
-        # dtypes and merges NaN with a real value equal to the placeholder.
-        counts = column.value_counts(dropna=self.dropna, sort=False)
-        n_rows = int(counts.sum())
-        if n_rows == 0:
-            return 1.0
-        return float(counts.max()) / n_rows
+        # Missing cells are counted apart from value_counts: it keeps None
+        # and NaN of an object column as two keys, and filling them with a
+        # placeholder fails on category and Int64 columns and merges them
+        # with a real value equal to the placeholder.
+        missing = column.isna().to_numpy()
+        n_missing = int(missing.sum())
+        present = column[~missing]
+        top_count = int(present.value_counts(sort=False).max()) if len(present) else 0
+        if self.dropna:
+            return 1.0 if len(present) == 0 else top_count / len(present)
+        return max(top_count, n_missing) / column.shape[0]
 
     def _threshold(self) -> float:
         return float(self.max_frequency)
