@@ -272,6 +272,8 @@ def _pearson_pairwise(
     # Centring each column on its own mean first keeps the sums below small,
     # so the one-pass variance formula loses little precision.
     centred = values - np.nanmean(values, axis=0) if values.shape[0] else values
+    if not missing.any():
+        return _pearson_complete(centred, min_periods)
     observed = (~missing).astype(float)
     x = np.where(missing, 0.0, centred)
 
@@ -289,6 +291,20 @@ def _pearson_pairwise(
         variance[variance <= 1e-12 * squares] = 0.0
         correlation = covariance / np.sqrt(variance * variance.T)
     correlation[(counts < min_periods) | ~np.isfinite(correlation)] = np.nan
+    return np.clip(correlation, -1.0, 1.0)
+
+
+def _pearson_complete(centred: np.ndarray, min_periods: int) -> np.ndarray:
+    # Without missing values one matrix product gives every pair.
+    if centred.shape[0] < min_periods:
+        return np.full((centred.shape[1], centred.shape[1]), np.nan)
+    scale = np.sqrt((centred * centred).sum(axis=0))
+    # Equal centred values mean equal inputs; their mean may still leave a
+    # tiny non-zero residue, which must not count as variation.
+    scale[np.all(centred == centred[0], axis=0)] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        correlation = (centred.T @ centred) / np.outer(scale, scale)
+    correlation[~np.isfinite(correlation)] = np.nan
     return np.clip(correlation, -1.0, 1.0)
 
 
@@ -331,9 +347,7 @@ def _pearson_with_target(values: np.ndarray, y: np.ndarray) -> np.ndarray:
         x_scale = np.sqrt((x * x).sum(axis=0))
         target_scale = np.sqrt((target * target).sum(axis=0))
         correlation = (x * target).sum(axis=0) / (x_scale * target_scale)
-        x_sums = np.abs(x).sum(axis=0)
-        # A column constant on its present rows leaves only rounding error.
-        correlation[(x_scale <= 1e-12 * x_sums) | (counts < 2)] = np.nan
+        correlation[_constant_columns(values) | (counts < 2)] = np.nan
     return np.clip(correlation, -1.0, 1.0)
 
 
@@ -372,9 +386,21 @@ def _correlation_ratio(values: np.ndarray, y: np.ndarray) -> np.ndarray:
             between += np.where(
                 class_counts > 0, class_sums**2 / np.maximum(class_counts, 1), 0.0
             )
-        total[total <= 1e-12 * squares] = np.nan
+        total[_constant_columns(values)] = np.nan
         ratio = np.sqrt(np.clip(between / total, 0.0, 1.0))
     return ratio
+
+
+def _constant_columns(values: np.ndarray) -> np.ndarray:
+    """Return True for columns whose present values are all equal (or absent).
+
+    Centring such a column on its mean can leave a tiny non-zero residue,
+    so this compares the values themselves.
+    """
+    missing = np.isnan(values)
+    highest = np.where(missing, -np.inf, values).max(axis=0, initial=-np.inf)
+    lowest = np.where(missing, np.inf, values).min(axis=0, initial=np.inf)
+    return highest <= lowest
 
 
 def _nan_variance(values: np.ndarray) -> np.ndarray:

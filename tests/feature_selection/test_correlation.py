@@ -88,6 +88,25 @@ def test_correlation_matrix_matches_pandas(method, missing_share):
     np.testing.assert_allclose(ours, expected, atol=1e-10, equal_nan=True)
 
 
+@pytest.mark.parametrize("missing_share", [0.0, 0.1])
+def test_constant_column_with_inexact_value_correlates_with_nothing(missing_share):
+    # 0.1 has no exact binary form, so its computed mean can differ from it
+    # in the last bit and leave a residue that is not variation.
+    rng = np.random.default_rng(23)
+    X = _with_missing(rng.normal(size=(60, 3)), missing_share, seed=24)
+    X[:, 1] = 0.1
+    y_float = rng.normal(size=60)
+    y_class = rng.integers(0, 2, size=60)
+
+    correlation = correlation_matrix(X, "pearson", min_periods=5)
+    expected = pd.DataFrame(X).corr(min_periods=5).to_numpy()
+
+    assert np.isnan(correlation[1]).all()
+    np.testing.assert_allclose(correlation, expected, atol=1e-10, equal_nan=True)
+    assert np.isnan(target_relevance(X, y_float, "pearson")[1])
+    assert np.isnan(target_relevance(X, y_class, "pearson")[1])
+
+
 def test_correlation_matrix_min_periods_masks_small_overlaps():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(40, 3))
