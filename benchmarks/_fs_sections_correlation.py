@@ -112,7 +112,9 @@ def section_correlation(
     """
     from sktricks.feature_selection import CorrelationSelector
 
-    frame = pd.DataFrame(np.asarray(X), columns=[f"f{i}" for i in np.arange(X.shape[1])])
+    frame = pd.DataFrame(
+        np.asarray(X), columns=[f"f{i}" for i in np.arange(X.shape[1])]
+    )
     frame, planted = plant_copies(frame)
     groups = true_groups(frame, planted, THRESHOLD)
     target = pd.Series(np.asarray(y))
@@ -188,7 +190,7 @@ def _format(value: Any) -> str:
 
 def _print_table(rows: list[dict]) -> None:
     keys = ["dataset", "method", "n_selected", "precision", "recall", "f1", "seconds"]
-    print("| " + " | ".join(keys + ["note"]) + " |")
+    print("| " + " | ".join([*keys, "note"]) + " |")
     print("|" + " --- |" * (len(keys) + 1))
     for row in rows:
         cells = [_format(row.get(key)) for key in keys] + [row.get("note", "")]

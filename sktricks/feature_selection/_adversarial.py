@@ -48,7 +48,7 @@ class AdversarialSelector(SelectorMixin, BaseEstimator):
         Stop once the out-of-fold ROC AUC of telling ``X_test`` from ``X``
         falls below this value.
     max_features_to_drop : int, default=None
-        Most columns to drop. ``None`` allows all but one.
+        Maximum number of columns to drop. ``None`` allows all but one.
     estimator : classifier, default=None
         Train-versus-test classifier with ``predict_proba`` and
         ``feature_importances_`` or ``coef_``. ``None`` uses LightGBM with
@@ -173,7 +173,9 @@ class AdversarialSelector(SelectorMixin, BaseEstimator):
             range(limit + 1), verbose=self.verbose, desc="adversarial rounds"
         )
         for _ in rounds:
-            validator = self._validator().fit(train[remaining], test[remaining])
+            # Typed Any: AdversarialValidator sets its fitted attributes in
+            # fit without annotations, which mypy cannot follow.
+            validator: Any = self._validator().fit(train[remaining], test[remaining])
             self.auc_history_.append(validator.auc_)
             if len(self.auc_history_) == 1:
                 self.importances_ = validator.feature_importances_
@@ -206,7 +208,7 @@ class AdversarialSelector(SelectorMixin, BaseEstimator):
             n_jobs=self.n_jobs,
         )
 
-    def _drop(self, validator: AdversarialValidator, remaining: list[str]) -> None:
+    def _drop(self, validator: Any, remaining: list[str]) -> None:
         # Importances are sorted from most to least important; ties keep
         # the column order of X, which AdversarialValidator uses.
         column = str(validator.feature_importances_.index[0])
@@ -264,8 +266,7 @@ def _validate_test(train: pd.DataFrame, X_test: Any, input_is_frame: bool) -> An
         test = pd.DataFrame(array)
     if test.shape[0] == 0:
         raise ValueError(
-            "X_test has 0 rows; AdversarialSelector needs test rows to compare "
-            "with X."
+            "X_test has 0 rows; AdversarialSelector needs test rows to compare with X."
         )
     return test
 
@@ -309,6 +310,8 @@ def _text_as_category(
 
 def _as_text(column: pd.Series) -> pd.Series:
     # Missing values stay missing instead of becoming the text "nan".
-    return column.astype(object).where(column.notna(), None).map(
-        lambda value: None if value is None else str(value)
+    return (
+        column.astype(object)
+        .where(column.notna(), None)
+        .map(lambda value: None if value is None else str(value))
     )

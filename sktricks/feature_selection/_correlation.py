@@ -37,8 +37,9 @@ class CorrelationSelector(SelectorMixin, BaseEstimator):
     ties (such as duplicated columns) can follow the column position there.
 
     Grouping by connected components of the correlation graph would instead
-    chain ``a~b`` and ``b~c`` into one group and could drop ``c`` although it
-    is unrelated to the kept ``a``; the greedy rule avoids that.
+    chain ``a~b`` and ``b~c`` into one group. It could then drop ``c``
+    although ``c`` is unrelated to the kept ``a``, which the greedy rule
+    avoids.
 
     Non-numeric columns (object, string, ``category``, datetime) are kept
     and left untouched. ``bool``, ``boolean`` and nullable integer columns
@@ -312,7 +313,7 @@ def target_relevance(values: np.ndarray, y: np.ndarray, method: str) -> np.ndarr
     """Return how strongly each column relates to the target.
 
     A float ``y`` is continuous: the score is the absolute correlation with
-    ``y`` (pairwise complete, same ``method``). Any other ``y`` holds
+    ``y`` (pairwise complete, same ``method``). Any other ``y`` contains
     classes: the score is the correlation ratio eta of the column's present
     values, on ranks unless ``method="pearson"``. A constant column scores
     NaN.

@@ -94,7 +94,9 @@ def test_adversarial_category_and_missing_values_with_default_model():
     train = pd.DataFrame(
         {
             "shop": pd.Categorical(rng.choice(["a", "b", None], size=n_rows)),
-            "price": np.where(rng.random(n_rows) < 0.2, np.nan, rng.normal(size=n_rows)),
+            "price": np.where(
+                rng.random(n_rows) < 0.2, np.nan, rng.normal(size=n_rows)
+            ),
             "count": pd.array(rng.integers(0, 5, size=n_rows), dtype="Int64"),
             "text": rng.choice(["u", "v", None], size=n_rows).astype(object),
         }

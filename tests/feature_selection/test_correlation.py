@@ -167,9 +167,7 @@ def test_relevance_multiclass_matches_group_means_loop():
 def test_correlation_selector_matches_brute_force(keep, threshold):
     X = _grouped_frame(n_rows=200, seed=9)
     X = pd.DataFrame(_with_missing(X.to_numpy(), 0.05, seed=10), columns=X.columns)
-    y = np.nan_to_num(X["g0_0"].to_numpy()) + np.random.default_rng(11).normal(
-        size=200
-    )
+    y = np.nan_to_num(X["g0_0"].to_numpy()) + np.random.default_rng(11).normal(size=200)
 
     selector = CorrelationSelector(threshold=threshold, keep=keep).fit(X, y)
 
