@@ -8,7 +8,7 @@ returns rows with ``dataset``, ``method``, ``n_selected``, ``precision``,
 A correlation filter removes duplicated information, so the informative
 columns of ``make_classification`` are not its truth: its redundant
 columns are linear mixtures of several informative ones and rarely pass a
-0.95 correlation. The section therefore plants redundancy it knows. It
+0.95 correlation. The section therefore plants redundancy whose groups it records. It
 picks every tenth column (informative and noise alike) as a source and
 appends two copies of each, scaled by 2 and 0.5 with noise of 5% of the
 source's standard deviation (correlation with the source about 0.999). A

@@ -49,7 +49,7 @@ for group in correlation.correlated_groups_[:3]:
 # 4. Drift: split the rows at random into a training and a "test" half,
 # then recalibrate two proteins in the test half, as a change of assay
 # between batches would. The selector drops columns, most drifting first,
-# until an out-of-fold classifier tells the halves apart with AUC < 0.6.
+# until an out-of-fold classifier separates the halves with AUC < 0.6.
 rng = np.random.default_rng(0)
 in_test = rng.random(len(X)) < 0.5
 X_train, X_test = X[~in_test], X[in_test].copy()
@@ -66,9 +66,9 @@ print(f"\nAdversarialSelector drops {drift.dropped_}")
 print("  AUC before and after each drop:", [round(a, 3) for a in drift.auc_history_])
 
 # 5. The filters in front of LightGBM, scored by 3-fold cross-validation.
-# The folds are not shuffled: the data holds 15 repeated measurements per
-# mouse in consecutive rows, and shuffling would put one mouse's rows on
-# both sides of a split.
+# The folds are not shuffled, because the data contains 15 measurements of
+# each mouse in consecutive rows. Shuffled folds would put one mouse's rows
+# on both sides of a split.
 model = LGBMClassifier(n_estimators=40, learning_rate=0.2, n_jobs=1, verbose=-1)
 filtered = make_pipeline(
     MissingRateSelector(max_missing=0.2),

@@ -106,7 +106,7 @@ class QuasiConstantSelector(_ColumnFilter):
         If False, the missing values of a column count as one more value, so
         an all-missing column has a share of 1 and ``[1, NaN, NaN]`` a share
         of 2/3. If True, missing values are ignored and the share is taken
-        among the non-missing rows; a column without any non-missing value
+        among the non-missing rows. A column without any non-missing value
         then has a share of 1, since it carries no information.
 
     Attributes
@@ -155,10 +155,10 @@ class QuasiConstantSelector(_ColumnFilter):
         self.dropna = dropna
 
     def _column_share(self, column: pd.Series) -> float:
-        # Missing cells are counted apart from value_counts: it keeps None
-        # and NaN of an object column as two keys, and filling them with a
-        # placeholder fails on category and Int64 columns and merges them
-        # with a real value equal to the placeholder.
+        # Missing cells are counted apart, because value_counts keeps None and
+        # NaN of an object column as two keys. Filling them with a placeholder
+        # instead fails on category and Int64 columns, and it merges them with
+        # any real value equal to the placeholder.
         missing = column.isna().to_numpy()
         n_missing = int(missing.sum())
         present = column[~missing]

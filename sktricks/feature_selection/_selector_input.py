@@ -17,7 +17,7 @@ def validate_frame(
     """Check ``X`` and return it as a DataFrame without changing its dtypes.
 
     A DataFrame is used as it is, so ``category``, nullable ``Int64`` and
-    ``boolean`` columns keep their dtypes; only its shape and, when
+    ``boolean`` columns keep their dtypes. Only its shape and, when
     ``reset=False``, its column names and order are checked. Other input goes
     through scikit-learn's ``check_array`` (dense only, NaN allowed) and
     becomes a DataFrame whose columns are the positions
