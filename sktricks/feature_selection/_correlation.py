@@ -272,7 +272,7 @@ def _pearson_pairwise(
 ) -> np.ndarray:
     # Centring each column on its own mean first keeps the sums below small,
     # so the one-pass variance formula loses little precision.
-    centred = values - np.nanmean(values, axis=0) if values.shape[0] else values
+    centred = values - _present_means(values)
     if not missing.any():
         return _pearson_complete(centred, min_periods)
     observed = (~missing).astype(float)
@@ -341,7 +341,7 @@ def _pearson_with_target(values: np.ndarray, y: np.ndarray) -> np.ndarray:
     observed = ~missing
     counts = observed.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(missing, 0.0, values - np.nanmean(values, axis=0))
+        x = np.where(missing, 0.0, values - _present_means(values))
         # The target's mean over each column's present rows.
         target = np.where(observed, y[:, None], 0.0)
         target = np.where(observed, target - target.sum(axis=0) / counts, 0.0)
@@ -373,7 +373,7 @@ def _correlation_ratio(values: np.ndarray, y: np.ndarray) -> np.ndarray:
     missing = np.isnan(values)
     counts = (~missing).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(missing, 0.0, values - np.nanmean(values, axis=0))
+        x = np.where(missing, 0.0, values - _present_means(values))
         squares = (x * x).sum(axis=0)
         sums = x.sum(axis=0)
         total = squares - sums**2 / counts
@@ -390,6 +390,13 @@ def _correlation_ratio(values: np.ndarray, y: np.ndarray) -> np.ndarray:
         total[_constant_columns(values)] = np.nan
         ratio = np.sqrt(np.clip(between / total, 0.0, 1.0))
     return ratio
+
+
+def _present_means(values: np.ndarray) -> np.ndarray:
+    # np.nanmean warns on an all-missing column; its mean here is just NaN.
+    missing = np.isnan(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(missing, 0.0, values).sum(axis=0) / (~missing).sum(axis=0)
 
 
 def _constant_columns(values: np.ndarray) -> np.ndarray:

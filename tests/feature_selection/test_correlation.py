@@ -365,3 +365,32 @@ def test_correlation_selector_in_pipeline_after_column_transformer():
     # city_b are exactly anti-correlated, so one of them goes too.
     assert len(seen) == 4 + 4 + 1
     assert pipeline.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("keep", ["target", "variance", "missing"])
+@pytest.mark.parametrize("method", ["pearson", "spearman", "kendall"])
+@pytest.mark.parametrize("target_kind", ["continuous", "classes"])
+def test_correlation_selector_all_nan_column_is_kept_silently(
+    keep, method, target_kind
+):
+    import warnings
+
+    rng = np.random.default_rng(25)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=50),
+            "empty": np.full(50, np.nan),
+            "b": rng.normal(size=50),
+        }
+    )
+    X["a_twice"] = 2 * X["a"]
+    y = rng.normal(size=50) if target_kind == "continuous" else rng.integers(0, 3, 50)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        selector = CorrelationSelector(keep=keep, method=method).fit(X, y)
+
+    kept = selector.get_feature_names_out().tolist()
+    assert "empty" in kept
+    assert "b" in kept
+    assert ("a" in kept) != ("a_twice" in kept)
