@@ -46,11 +46,11 @@ class CorrelationSelector(SelectorMixin, BaseEstimator):
     count as numeric. Missing values are handled pairwise: each correlation
     uses the rows where both columns are present.
 
-    feature-engine's ``SmartCorrelatedSelection`` does the same job; this
-    class differs in being independent of the column order (ties included),
-    in computing Pearson correlations with missing values as matrix products
-    instead of a loop over column pairs, and in never grouping a column with
-    one it does not correlate with.
+    feature-engine's ``SmartCorrelatedSelection`` does the same job. In
+    feature-engine 1.9.4 its result follows the column order when scores tie,
+    and it computes correlations with ``DataFrame.corr``. This class breaks
+    ties by name and computes Pearson correlations as matrix products, also
+    with missing values.
 
     Parameters
     ----------
@@ -319,8 +319,8 @@ def target_relevance(values: np.ndarray, y: np.ndarray, method: str) -> np.ndarr
     NaN.
 
     Every column is scored with the same element-wise operations and
-    reductions over rows, never with a matrix product across columns, so a
-    column's score does not depend on its position: BLAS may sum a matrix
+    reductions over rows, never with a matrix product across columns. So a
+    column's score does not depend on its position. BLAS may sum a matrix
     product in another order when the columns move, and the last-bit
     differences would break exact ties in the ranking.
     """
