@@ -1,4 +1,6 @@
-"""Feature filters: missing rate, quasi-constant, correlation groups, drift.
+"""
+Feature filters: missing rate, quasi-constant, correlation groups, drift
+========================================================================
 
 Uses the bundled MiceProtein data (1,080 mice, 77 protein levels with up to
 26% missing values). Each section fits one selector and prints what it
@@ -7,6 +9,7 @@ without the filters. Runs in well under a minute.
 """
 
 import numpy as np
+import pandas as pd
 from lightgbm import LGBMClassifier
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -76,6 +79,12 @@ filtered = make_pipeline(
     CorrelationSelector(threshold=0.9),
     model,
 )
+rows = []
 for name, estimator in [("all columns", model), ("filtered", filtered)]:
     scores = cross_val_score(estimator, X, y, cv=3)
+    rows.append((name, scores.mean(), scores.std()))
     print(f"{name:12s} accuracy {scores.mean():.3f} ± {scores.std():.3f}")
+
+# %%
+# The two pipelines side by side.
+pd.DataFrame(rows, columns=["columns", "mean accuracy", "std"]).round(3)
