@@ -265,7 +265,22 @@ def _as_name_list(names, kind: str) -> list[str] | None:
 _CC18_NAMES = {str(openml_id): name for openml_id, name in CC18}
 
 
-def _resolve_datasets(names: list[str], source: str) -> list[tuple[str, str]]:
+def _work_estimate(bunch: Any) -> int:
+    """Return rows x columns x models per boosting round of a loaded dataset.
+
+    Only the order of these numbers is used: the runner hands out the cells
+    of the largest datasets first. A multiclass problem counts once per
+    class, since gradient boosting fits one tree per class each round.
+    """
+    n_rows, n_columns = bunch.data.shape
+    n_classes = bunch.target.nunique() if bunch.task == "multiclass" else 1
+    return n_rows * max(n_columns, 1) * max(n_classes, 1)
+
+
+def _resolve_datasets(
+    names: list[str], source: str, work: dict[str, int] | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(name, task)`` per distinct dataset; fill ``work`` with estimates."""
     resolved: dict[str, str] = {}
     missing: list[tuple[str, DatasetNotFoundError]] = []
     for name in names:
@@ -276,6 +291,8 @@ def _resolve_datasets(names: list[str], source: str) -> list[tuple[str, str]]:
             continue
         # "31", "credit-g" and "CREDIT-G" are one dataset: keep it once.
         resolved.setdefault(bunch.name, bunch.task)
+        if work is not None:
+            work[bunch.name] = _work_estimate(bunch)
     if len(missing) == 1 and len(names) == 1:
         raise missing[0][1]
     if missing:
@@ -537,7 +554,8 @@ def run_benchmark(
             f"baseline={baseline!r} is not among the recipes of the run: "
             f"{', '.join(recipe_names)}. Choose one of them."
         )
-    dataset_tasks = _resolve_datasets(names, source)
+    work: dict[str, int] = {}
+    dataset_tasks = _resolve_datasets(names, source, work)
     output = Path(output)
     for dataset, _ in dataset_tasks:
         check_folds(dataset, cv)
@@ -557,6 +575,11 @@ def run_benchmark(
             for cell in plan_cells(dataset_tasks, recipe_names, cv, repeats)
         }
         n_stored_before = len(planned_keys & done)
+        # Largest datasets first (a stable sort keeps the plan's order
+        # otherwise): a long cell started last would leave the other
+        # workers idle at the end of the run. The stored results are
+        # sorted by key, so the order changes no output.
+        cells.sort(key=lambda cell: -work[cell.dataset])
         logger.info("%d cells to run, %d already stored.", len(cells), n_stored_before)
 
         # More workers than cells would only start idle processes.
