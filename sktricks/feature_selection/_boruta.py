@@ -12,6 +12,7 @@ from scipy.stats import binom, false_discovery_control
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.parallel import Parallel, delayed
 
 from sktricks.feature_selection._importance import (
     IMPORTANCE_OPTIONS,
@@ -28,6 +29,11 @@ logger = logging.getLogger(__name__)
 __all__ = ["BorutaSelector"]
 
 _ACCEPTED, _TENTATIVE, _REJECTED = 1, 0, -1
+
+# Iterations fitted together on the same active features (in parallel with
+# n_jobs > 1). Up to this many minus one iterations of the last round may be
+# unused once every feature is decided.
+ITERATIONS_PER_ROUND = 4
 
 
 class BorutaSelector(ModelBasedSelector):
@@ -70,10 +76,13 @@ class BorutaSelector(ModelBasedSelector):
         and Bonferroni over the iterations. ``False`` uses Bonferroni over
         all features, as the original Boruta does.
     random_state : int, RandomState instance or None, default=None
-        Seeds the shadows, the held-out rows and the model.
+        Seeds the shadows, the held-out rows and the model (a
+        ``random_state`` already set on ``estimator`` is kept).
     n_jobs : int, default=None
-        Threads of the default LightGBM model (``None`` means 1), or
-        columns scored in parallel by ``importance="permutation"``.
+        Iterations fitted in parallel threads, up to four at a time; the
+        default LightGBM model then uses one thread each, since LightGBM
+        releases the GIL while it trains. The result does not depend on
+        ``n_jobs``.
     verbose : int, default=0
         Logs the decision counts of every iteration and shows a progress bar
         when positive.
@@ -194,35 +203,51 @@ class BorutaSelector(ModelBasedSelector):
         rounds = np.zeros(n_features, dtype=np.int64)
         history = np.full((self.max_iter, n_features), np.nan)
         shadow_stats = np.full((self.max_iter, 3), np.nan)
-        hit_masks = []
-
-        iterations = progress_bar(
+        hit_masks: list[np.ndarray] = []
+        bar = progress_bar(
             range(self.max_iter), verbose=self.verbose, desc="Boruta", unit="iter"
         )
+
         n_iter = 0
-        for n_iter in (i + 1 for i in iterations):
+        while n_iter < self.max_iter and np.any(decision == _TENTATIVE):
+            # A round of iterations shares one set of active features, so its
+            # models can be fitted at once; the round size does not depend on
+            # n_jobs, which keeps the result independent of it.
             active = np.flatnonzero(decision != _REJECTED)
-            scores = self._score_with_shadows(X, y, active, params, rng)
-            real, shadow = scores[: active.size], scores[active.size :]
-
-            history[n_iter - 1, active] = real
-            shadow_stats[n_iter - 1] = shadow.min(), shadow.mean(), shadow.max()
-            beaten = np.zeros(n_features, dtype=bool)
-            beaten[active] = real > np.percentile(shadow, self.perc)
-            hits += beaten
-            rounds[active] += 1
-            hit_masks.append(beaten)
-
-            self._decide(decision, hits, n_iter)
-            logger.info(
-                "Boruta iteration %d: %d accepted, %d tentative, %d rejected",
-                n_iter,
-                np.count_nonzero(decision == _ACCEPTED),
-                np.count_nonzero(decision == _TENTATIVE),
-                np.count_nonzero(decision == _REJECTED),
+            n_round = min(ITERATIONS_PER_ROUND, self.max_iter - n_iter)
+            seeds = rng.randint(np.iinfo(np.int32).max, size=n_round)
+            round_scores = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(self._score_with_shadows)(X, y, active, params, int(seed))
+                for seed in seeds
             )
-            if not np.any(decision == _TENTATIVE):
-                break
+
+            for scores in round_scores:
+                if not np.any(decision == _TENTATIVE):
+                    break
+                # Features rejected earlier in the round no longer count.
+                in_model = decision[active] != _REJECTED
+                kept = active[in_model]
+                real = scores[: active.size][in_model]
+                shadow = scores[active.size :]
+
+                history[n_iter, kept] = real
+                shadow_stats[n_iter] = shadow.min(), shadow.mean(), shadow.max()
+                beaten = np.zeros(n_features, dtype=bool)
+                beaten[kept] = real > np.percentile(shadow, self.perc)
+                hits += beaten
+                rounds[kept] += 1
+                hit_masks.append(beaten)
+                n_iter += 1
+                next(bar, None)
+
+                self._decide(decision, hits, n_iter)
+                logger.info(
+                    "Boruta iteration %d: %d accepted, %d tentative, %d rejected",
+                    n_iter,
+                    np.count_nonzero(decision == _ACCEPTED),
+                    np.count_nonzero(decision == _TENTATIVE),
+                    np.count_nonzero(decision == _REJECTED),
+                )
 
         self._store_results(
             decision,
@@ -239,15 +264,13 @@ class BorutaSelector(ModelBasedSelector):
         y: np.ndarray,
         active: np.ndarray,
         params: dict[str, Any],
-        rng: np.random.RandomState,
+        seed: int,
     ) -> np.ndarray:
         """Fit the model on the active features plus their shadows; score both."""
-        seed = rng.randint(np.iinfo(np.int32).max)
         combined = _with_shadows(X, active, np.random.default_rng(seed))
-        model = self._make_estimator(y, self.n_jobs)
-        return fit_and_score(
-            model, combined, y, self.importance, params, seed, n_jobs=self.n_jobs
-        )
+        # Iterations run in parallel threads, so the default model uses one.
+        model = self._make_estimator(y, n_jobs=1)
+        return fit_and_score(model, combined, y, self.importance, params, seed)
 
     def _decide(self, decision: np.ndarray, hits: np.ndarray, n_iter: int) -> None:
         """Accept or reject tentative features by binomial tests on their hits."""

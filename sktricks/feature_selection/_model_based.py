@@ -92,7 +92,7 @@ class ModelBasedSelector(SelectorMixin, BaseEstimator):
         classification = type_of_target(y) in _CLASSIFICATION_TARGETS
         if classification and np.unique(y).shape[0] < 2:
             raise ValueError(
-                f"y has a single class ({np.unique(y)[0]!r}); "
+                f"y has one class only ({np.unique(y)[0]!r}); "
                 f"{type(self).__name__} needs at least two classes to score "
                 "features."
             )
@@ -214,9 +214,17 @@ def take_columns(X: Any, columns: np.ndarray) -> Any:
 
 
 def set_model_seed(model: Any, seed: int) -> None:
-    """Set ``random_state`` on a model (or on every step of a pipeline)."""
+    """Seed a model (or every step of a pipeline) whose ``random_state`` is None.
+
+    A ``random_state`` the caller set is kept, so a given model behaves as
+    configured; the default model gets a new seed for every fit.
+    """
     params = model.get_params(deep=True)
-    seeds = {key: seed for key in params if key.split("__")[-1] == "random_state"}
+    seeds = {
+        key: seed
+        for key, value in params.items()
+        if key.split("__")[-1] == "random_state" and value is None
+    }
     if seeds:
         model.set_params(**seeds)
 
