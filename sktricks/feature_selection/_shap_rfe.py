@@ -39,7 +39,9 @@ class ShapRFECV(ModelBasedSelector):
     remaining features and scored on the fold's held-out part; the mean
     absolute TreeSHAP value on those held-out rows ranks the features, and
     the ``step`` least important ones are dropped. The selected set is the
-    step with the best mean held-out score (the smaller set on ties).
+    smallest whose mean held-out score is within ``n_standard_errors``
+    standard errors (over the folds) of the best mean score, so noise in the
+    scores does not keep extra features.
 
     Unlike scikit-learn's ``RFECV``, features are ranked by SHAP values on
     held-out rows instead of the model's training-set importances, and
@@ -64,6 +66,9 @@ class ShapRFECV(ModelBasedSelector):
         and R² for regressors.
     min_features_to_select : int, default=1
         Elimination stops at this many features.
+    n_standard_errors : float, default=1.0
+        Tolerance of the selection rule above; 0 selects the set with the
+        best mean score (the smaller set on ties).
     early_stopping : bool or "inner", default=False
         Stop boosting per fold when the held-out score stops improving
         (``True``), or on a slice of the training part (``"inner"``).
@@ -127,6 +132,7 @@ class ShapRFECV(ModelBasedSelector):
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
         "min_features_to_select": [Interval(Integral, 1, None, closed="left")],
+        "n_standard_errors": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"inner"})],
         "importance": [StrOptions(set(IMPORTANCE_OPTIONS))],
         "random_state": ["random_state"],
@@ -142,6 +148,7 @@ class ShapRFECV(ModelBasedSelector):
         cv: Any = 5,
         scoring: Any = None,
         min_features_to_select: int = 1,
+        n_standard_errors: float = 1.0,
         early_stopping: bool | str = False,
         importance: str = "shap",
         random_state: Any = None,
@@ -153,6 +160,7 @@ class ShapRFECV(ModelBasedSelector):
         self.cv = cv
         self.scoring = scoring
         self.min_features_to_select = min_features_to_select
+        self.n_standard_errors = n_standard_errors
         self.early_stopping = early_stopping
         self.importance = importance
         self.random_state = random_state
@@ -305,8 +313,12 @@ class ShapRFECV(ModelBasedSelector):
         scores = np.vstack([step["scores"] for step in steps])
         counts = np.array([step["features"].size for step in steps])
         mean = scores.mean(axis=1)
-        # The best mean score; among equal scores, the fewest features.
-        best = max(range(len(steps)), key=lambda i: (mean[i], -counts[i]))
+        best_score = mean.max()
+        standard_error = scores[mean.argmax()].std(ddof=0) / np.sqrt(scores.shape[1])
+        within = mean >= best_score - self.n_standard_errors * standard_error
+        # Steps go from many features to few, so the last one within reach
+        # of the best score has the fewest features.
+        best = int(np.flatnonzero(within)[-1])
 
         self.cv_results_ = {
             "n_features": counts,
