@@ -3,6 +3,7 @@ selectors that fit models (Boruta, null importance, SHAP RFE, permutation)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,9 @@ from sklearn.utils._metadata_requests import (
 )
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
+    _check_feature_names,
     _check_method_params,
+    _check_n_features,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -56,6 +59,37 @@ class ModelBasedSelector(SelectorMixin, BaseEstimator):
     def _get_support_mask(self) -> np.ndarray:
         check_is_fitted(self, "support_")
         return self.support_
+
+    def transform(self, X: Any) -> Any:
+        """Keep the selected columns of ``X``.
+
+        A DataFrame keeps its index and column dtypes (``category``,
+        ``Int64``) whatever the output configuration, because converting
+        category columns to an array would turn them into strings.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features_in_)
+            Data with the columns seen in ``fit``, in the same order.
+
+        Returns
+        -------
+        X_selected : ndarray or DataFrame of shape (n_samples, n_selected)
+            The selected columns.
+        """
+        if not isinstance(X, pd.DataFrame):
+            return super().transform(X)
+        check_is_fitted(self, "support_")
+        _check_feature_names(self, X, reset=False)
+        _check_n_features(self, X, reset=False)
+        if not self.support_.any():
+            warnings.warn(
+                f"No features were selected by {type(self).__name__}; the "
+                "output has no columns.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return X.iloc[:, np.flatnonzero(self.support_)]
 
     # Input checks -----------------------------------------------------------
 
