@@ -101,7 +101,7 @@ def test_boruta_bool_matrix(as_frame):
 def test_boruta_category_int64_and_all_nan_columns(awkward):
     frame, y = awkward
 
-    selector = BorutaSelector(random_state=0).fit(frame, y)
+    selector = BorutaSelector(random_state=0, max_iter=30).fit(frame, y)
 
     support = dict(zip(frame.columns, selector.support_, strict=True))
     assert support["cat"]
@@ -112,7 +112,8 @@ def test_boruta_category_int64_and_all_nan_columns(awkward):
 
 def test_boruta_pandas_output_keeps_index_and_dtypes(awkward):
     frame, y = awkward
-    selector = BorutaSelector(random_state=0).set_output(transform="pandas")
+    selector = BorutaSelector(random_state=0, max_iter=30)
+    selector.set_output(transform="pandas")
 
     out = selector.fit(frame, y).transform(frame)
 
@@ -138,7 +139,7 @@ def test_boruta_permutation_importance_with_any_estimator():
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
 
     selector = BorutaSelector(
-        KNeighborsClassifier(), importance="permutation", max_iter=20, random_state=0
+        KNeighborsClassifier(), importance="permutation", max_iter=16, random_state=0
     ).fit(X, y)
 
     assert selector.support_[:2].all()
@@ -241,7 +242,7 @@ def test_boruta_result_does_not_depend_on_n_jobs(make_informative):
 def test_boruta_rejected_features_leave_the_history(make_informative):
     X, y, _ = make_informative(500, 10, 3)
 
-    selector = BorutaSelector(random_state=0).fit(X, y)
+    selector = BorutaSelector(random_state=0, max_iter=30).fit(X, y)
 
     rejected = selector.ranking_ >= 3
     assert rejected.any()
@@ -289,3 +290,15 @@ def test_boruta_columns_reordered_at_transform(awkward):
 
     with pytest.raises(ValueError, match="feature names"):
         selector.transform(frame[frame.columns[::-1]])
+
+
+def test_boruta_default_output_keeps_category_frame(awkward):
+    # Converting a category column to an array would turn it into strings,
+    # which LightGBM after the selector cannot use.
+    frame, y = awkward
+    selector = BorutaSelector(random_state=0, max_iter=10).fit(frame, y)
+
+    out = selector.transform(frame)
+
+    assert isinstance(out, pd.DataFrame)
+    assert out.dtypes.equals(frame.dtypes[selector.support_])

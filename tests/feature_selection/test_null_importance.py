@@ -57,8 +57,8 @@ def test_null_importance_frames_are_named(awkward):
 def test_null_importance_result_does_not_depend_on_n_jobs(make_informative):
     X, y, _ = make_informative(300, 6, 2)
 
-    serial = NullImportanceSelector(n_runs=6, random_state=0, n_jobs=1).fit(X, y)
-    parallel = NullImportanceSelector(n_runs=6, random_state=0, n_jobs=2).fit(X, y)
+    serial = NullImportanceSelector(n_runs=4, random_state=0, n_jobs=1).fit(X, y)
+    parallel = NullImportanceSelector(n_runs=4, random_state=0, n_jobs=2).fit(X, y)
 
     pd.testing.assert_frame_equal(serial.null_importances_, parallel.null_importances_)
     np.testing.assert_array_equal(serial.support_, parallel.support_)
