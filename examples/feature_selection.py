@@ -1,7 +1,7 @@
 """Feature selection: Boruta, null importance, SHAP RFE and permutation.
 
 The bundled credit-g data set (1,000 loans, 7 numeric and 13 category
-columns) gets 10 extra columns of pure noise; each selector should keep
+columns) gets 10 extra columns of pure noise. Each selector should keep
 the useful columns and drop the noise. ``category`` columns go to LightGBM
 unchanged. The last part plots the null-importance distributions of a
 useful and a noise column. Runs in well under a minute on two cores.

@@ -40,9 +40,9 @@ class BorutaSelector(ModelBasedSelector):
     """Select the features that beat shuffled copies of all features (Boruta).
 
     Each iteration appends a shadow copy of every undecided and accepted
-    feature, with its rows shuffled independently, fits the model on the
-    real and shadow columns, and counts a hit for every real feature whose
-    importance beats the ``perc`` percentile of the shadow importances. A
+    feature, with its rows shuffled independently, and fits the model on
+    the real and shadow columns. Every real feature whose importance beats
+    the ``perc`` percentile of the shadow importances scores a hit. A
     binomial test on the hit counts then accepts or rejects features;
     rejected ones leave the model. The loop stops once every feature is
     decided or after ``max_iter`` iterations.
@@ -211,8 +211,8 @@ class BorutaSelector(ModelBasedSelector):
         n_iter = 0
         while n_iter < self.max_iter and np.any(decision == _TENTATIVE):
             # A round of iterations shares one set of active features, so its
-            # models can be fitted at once; the round size does not depend on
-            # n_jobs, which keeps the result independent of it.
+            # models can be fitted at once. The round size does not depend on
+            # n_jobs, so neither does the result.
             active = np.flatnonzero(decision != _REJECTED)
             n_round = min(ITERATIONS_PER_ROUND, self.max_iter - n_iter)
             seeds = rng.randint(np.iinfo(np.int32).max, size=n_round)
@@ -338,8 +338,8 @@ class BorutaSelector(ModelBasedSelector):
 def _plain_array(X: Any) -> Any:
     """Turn a DataFrame of plain numeric columns into one float array.
 
-    Shuffling a NumPy array is much faster than shuffling frame columns;
-    frames with ``category`` or nullable columns stay frames so LightGBM
+    Shuffling a NumPy array is much faster than shuffling frame columns.
+    Frames with ``category`` or nullable columns stay frames, so LightGBM
     keeps their categories and missing values.
     """
     if isinstance(X, pd.DataFrame) and all(

@@ -1,8 +1,8 @@
 """Per-feature scores of a fitted model, and the stability of selections.
 
 ``feature_importance`` turns a fitted model (and, for ``"shap"`` and
-``"permutation"``, held-out rows) into one non-negative score per input
-column. ``selection_stability`` measures how much repeated selections agree.
+``"permutation"``, held-out rows) into one score per input column.
+``selection_stability`` measures how much repeated selections agree.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def selection_stability(masks: Any) -> float:
     """Return the mean pairwise Jaccard index of boolean selection masks.
 
     The Jaccard index of two selections is the size of their intersection
-    over the size of their union; two empty selections count as identical
-    (index 1). With fewer than two masks the stability is 1.
+    over the size of their union. Two empty selections count as identical
+    (index 1), and fewer than two masks give a stability of 1.
 
     Parameters
     ----------

@@ -94,7 +94,7 @@ class ModelBasedSelector(SelectorMixin, BaseEstimator):
     # Input checks -----------------------------------------------------------
 
     def _validate_input(self, X: Any, y: Any) -> tuple[Any, np.ndarray]:
-        """Check X and y; keep a DataFrame's dtypes so LightGBM sees categories."""
+        """Check X and y, keeping a DataFrame's dtypes for LightGBM's categories."""
         owner = type(self).__name__
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, reset=True, skip_check_array=True)

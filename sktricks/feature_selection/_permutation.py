@@ -31,8 +31,8 @@ __all__ = ["PermutationSelector"]
 class PermutationSelector(ModelBasedSelector):
     """Keep the features whose shuffling lowers the held-out score.
 
-    The model is fitted on each fold's training part; on the fold's held-out
-    part every column is shuffled ``n_repeats`` times and the drop of the
+    The model is fitted on each fold's training part. On the fold's held-out
+    part every column is shuffled ``n_repeats`` times, and the drop of the
     score is recorded. A feature is kept when its mean drop over repeats and
     folds exceeds ``threshold`` and, unless ``alpha`` is ``None``, a
     one-sided t-test over its drops says so at level ``alpha`` after

@@ -36,7 +36,7 @@ class ShapRFECV(ModelBasedSelector):
     """Recursive feature elimination scored by cross-validation, using SHAP.
 
     At every step the model is fitted on each fold's training part with the
-    remaining features and scored on the fold's held-out part; the mean
+    remaining features and scored on the fold's held-out part. The mean
     absolute TreeSHAP value on those held-out rows ranks the features, and
     the ``step`` least important ones are dropped. The selected set is the
     smallest whose mean held-out score is within ``n_standard_errors``

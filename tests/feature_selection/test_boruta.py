@@ -229,7 +229,7 @@ def test_boruta_attributes_and_reproducibility(make_informative):
     assert 0.0 <= first.stability_ <= 1.0
 
 
-def test_boruta_result_does_not_depend_on_n_jobs(make_informative):
+def test_boruta_n_jobs_invariant(make_informative):
     X, y, _ = make_informative(500, 10, 3)
 
     serial = BorutaSelector(random_state=1, max_iter=20, n_jobs=1).fit(X, y)

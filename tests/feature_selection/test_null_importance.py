@@ -54,7 +54,7 @@ def test_null_importance_frames_are_named(awkward):
     assert 0.0 <= selector.stability_ <= 1.0
 
 
-def test_null_importance_result_does_not_depend_on_n_jobs(make_informative):
+def test_null_importance_n_jobs_invariant(make_informative):
     X, y, _ = make_informative(300, 6, 2)
 
     serial = NullImportanceSelector(n_runs=4, random_state=0, n_jobs=1).fit(X, y)
