@@ -11,6 +11,7 @@ import pandas as pd
 from lightgbm import LGBMClassifier, LGBMRegressor
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.feature_selection import SelectorMixin
+from sklearn.utils import get_tags
 from sklearn.utils._metadata_requests import (
     MetadataRouter,
     MethodMapping,
@@ -50,9 +51,7 @@ class ModelBasedSelector(SelectorMixin, BaseEstimator):
         estimator = getattr(self, "estimator", None)
         # LightGBM handles NaN itself; a given model decides for itself.
         tags.input_tags.allow_nan = (
-            True
-            if estimator is None
-            else estimator.__sklearn_tags__().input_tags.allow_nan
+            True if estimator is None else get_tags(estimator).input_tags.allow_nan
         )
         return tags
 
