@@ -10,7 +10,12 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
-from sklearn.utils._metadata_requests import MetadataRouter, MethodMapping
+from sklearn.utils._metadata_requests import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -226,14 +231,15 @@ class ShapRFECV(ModelBasedSelector):
             scoring = "accuracy" if classification else "r2"
         # Fixed folds make the scores of different steps comparable.
         cv = check_cv(self.cv, y, classifier=classification)
-        folds = list(cv.split(X, y, groups))
+        split_params, fit_params = self._route(groups, params)
+        folds = list(cv.split(X, y, **split_params))
 
         remaining = np.arange(n_features)
         eliminated_at = np.zeros(n_features, dtype=np.int64)
         steps: list[dict[str, Any]] = []
         while True:
             step_result = self._fit_step(
-                take_columns(X, remaining), y, folds, scoring, params, rng, groups
+                take_columns(X, remaining), y, folds, scoring, fit_params, rng
             )
             steps.append({"features": remaining, **step_result})
             logger.info(
@@ -251,6 +257,17 @@ class ShapRFECV(ModelBasedSelector):
 
         self._store_results(steps, eliminated_at, n_features)
 
+    def _route(
+        self, groups: Any, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Split the fit parameters into the splitter's and the model's share."""
+        if not _routing_enabled():
+            return {"groups": groups}, params
+        if groups is not None:
+            params = {**params, "groups": groups}
+        routed = process_routing(self, "fit", **params)
+        return dict(routed.splitter.split), dict(routed.estimator.fit)
+
     def _n_to_drop(self, n_remaining: int) -> int:
         if isinstance(self.step, Integral):
             n_drop = int(self.step)
@@ -266,7 +283,6 @@ class ShapRFECV(ModelBasedSelector):
         scoring: Any,
         params: dict[str, Any],
         rng: np.random.RandomState,
-        groups: Any,
     ) -> dict[str, Any]:
         """Fit every fold on the given columns; score and rank them."""
         model = self._make_estimator(y, n_jobs=None)
@@ -276,7 +292,6 @@ class ShapRFECV(ModelBasedSelector):
             model,
             X,
             y,
-            groups=groups,
             cv=folds,
             scoring=scoring,
             params=params,

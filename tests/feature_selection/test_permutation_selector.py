@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.stats import t as student_t
+from sklearn import config_context
 from sklearn.model_selection import LeaveOneGroupOut
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -110,3 +111,17 @@ def test_permutation_regression_scoring(make_informative):
 def test_permutation_invalid_alpha():
     with pytest.raises(ValueError, match="alpha"):
         PermutationSelector(alpha=1.5).fit(np.zeros((10, 2)), np.arange(10) % 2)
+
+
+def test_permutation_metadata_routing():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] > 0).astype(int)
+    groups = np.arange(300) % 3
+
+    with config_context(enable_metadata_routing=True):
+        selector = PermutationSelector(cv=LeaveOneGroupOut(), random_state=0)
+        selector.fit(X, y, groups=groups, sample_weight=np.ones(300))
+
+    assert selector.fold_scores_.shape == (3, 4)
+    np.testing.assert_array_equal(selector.get_support(indices=True), [0])

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from lightgbm import LGBMClassifier
 from matplotlib.figure import Figure
+from sklearn import config_context
 from sklearn.datasets import make_classification
 from sklearn.model_selection import (
     LeaveOneGroupOut,
@@ -158,3 +159,19 @@ def test_shap_rfe_estimator_without_importances_names_the_fix(make_informative):
         TypeError, match=r"KNeighborsClassifier.*importance='permutation'"
     ):
         ShapRFECV(KNeighborsClassifier(), cv=3).fit(X, y)
+
+
+def test_shap_rfe_metadata_routing(make_informative):
+    X, y, _ = make_informative(300, 5, 2)
+    groups = np.arange(300) % 3
+    weights = np.ones(300)
+
+    with config_context(enable_metadata_routing=True):
+        model = _small_model().set_fit_request(sample_weight=True)
+        selector = ShapRFECV(model, cv=LeaveOneGroupOut())
+        selector.fit(X, y, groups=groups, sample_weight=weights)
+        routing = selector.get_metadata_routing()
+
+    assert "split2_test_score" in selector.cv_results_
+    assert "sample_weight" in str(routing)
+    assert "groups" in str(routing)
