@@ -204,6 +204,9 @@ class PermutationSelector(ModelBasedSelector):
             verbose=self.verbose,
         )
         weights = fit_params.get("sample_weight")
+        # NOTE: cross_val_oof fits XGBoost classifiers on the codes 0..k-1 of
+        # the classes, so with other labels their held-out score here is
+        # computed against labels they never saw; untested.
         drops = []
         for fold_model, (_, test) in zip(
             result.estimators_, result.folds_, strict=True
