@@ -188,6 +188,10 @@ class PermutationSelector(ModelBasedSelector):
             The fitted selector.
         """
         X_model, y_array = self._validate_input(X, y)
+        if self._is_classification(y_array):
+            # cross_val_oof fits XGBoost on the class codes 0..k-1, so the
+            # held-out score must compare codes with codes.
+            y_array = np.unique(y_array, return_inverse=True)[1]
         rng = check_random_state(self.random_state)
         model = self._make_estimator(y_array, n_jobs=None)
         set_model_seed(model, int(rng.randint(np.iinfo(np.int32).max)))
@@ -204,9 +208,6 @@ class PermutationSelector(ModelBasedSelector):
             verbose=self.verbose,
         )
         weights = fit_params.get("sample_weight")
-        # NOTE: cross_val_oof fits XGBoost classifiers on the codes 0..k-1 of
-        # the classes, so with other labels their held-out score here is
-        # computed against labels they never saw; untested.
         drops = []
         for fold_model, (_, test) in zip(
             result.estimators_, result.folds_, strict=True

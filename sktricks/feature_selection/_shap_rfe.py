@@ -219,6 +219,10 @@ class ShapRFECV(ModelBasedSelector):
             The fitted selector.
         """
         X_model, y_array = self._validate_input(X, y)
+        if self._is_classification(y_array):
+            # cross_val_oof fits XGBoost on the class codes 0..k-1, so held-out
+            # permutation scores must compare codes with codes.
+            y_array = np.unique(y_array, return_inverse=True)[1]
         self._fit(X_model, y_array, groups, fit_params)
         return self
 

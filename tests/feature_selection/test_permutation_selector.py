@@ -8,6 +8,7 @@ from scipy.stats import t as student_t
 from sklearn import config_context
 from sklearn.model_selection import LeaveOneGroupOut
 from sklearn.neighbors import KNeighborsClassifier
+from xgboost import XGBClassifier
 
 from sktricks.feature_selection import PermutationSelector
 from sktricks.feature_selection._permutation import _adjusted_p_values
@@ -124,4 +125,18 @@ def test_permutation_metadata_routing():
         selector.fit(X, y, groups=groups, sample_weight=np.ones(300))
 
     assert selector.fold_scores_.shape == (3, 4)
+    np.testing.assert_array_equal(selector.get_support(indices=True), [0])
+
+
+def test_permutation_xgboost_string_labels():
+    # XGBoost fold models are fitted on class codes; the held-out score must
+    # not compare those codes with the original string labels.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = np.where(X[:, 0] > 0, "yes", "no")
+
+    selector = PermutationSelector(
+        XGBClassifier(n_estimators=20, n_jobs=1), random_state=0
+    ).fit(X, y)
+
     np.testing.assert_array_equal(selector.get_support(indices=True), [0])
