@@ -151,6 +151,21 @@ _CONSTRUCTOR_ARGS.update(
     }
 )
 
+# Fewer refits keep the feature selectors' checks quick; a fixed seed makes
+# the checks that fit twice compare like with like.
+_CONSTRUCTOR_ARGS.update(
+    {
+        "BorutaSelector": lambda: {"max_iter": 20, "random_state": 0},
+        "NullImportanceSelector": lambda: {
+            "n_runs": 5,
+            "n_real_runs": 2,
+            "random_state": 0,
+        },
+        "ShapRFECV": lambda: {"cv": 3, "step": 0.5, "random_state": 0},
+        "PermutationSelector": lambda: {"cv": 3, "n_repeats": 2, "random_state": 0},
+    }
+)
+
 # Checks an estimator is known to fail, keyed by class name, each mapped to
 # the reason; passed to scikit-learn as ``expected_failed_checks``.
 _REGRESSION_TARGET = (

@@ -8,6 +8,7 @@ trick to the benchmark.
 
 from sktricks.bench import (
     _recipes_ensemble,  # noqa: F401  (registers recipes)
+    _recipes_feature_selection,  # noqa: F401  (registers recipes)
     _recipes_imbalance,  # noqa: F401  (registers recipes)
     _recipes_label,  # noqa: F401  (registers the label recipes)
 )
