@@ -113,11 +113,11 @@ def load(name: str, quick: bool):
 
 
 def plain_loop_stack(X, y, folds) -> LogisticRegression:
-    """A hand-written out-of-fold stack: the lower bound of the fit time.
+    """Fit a hand-written out-of-fold stack, the lower bound of the fit time.
 
-    One clone per base model and fold, ``predict_proba`` on the held-out
-    rows, then a logistic regression on the out-of-fold columns; no input
-    checks, no label encoding, no bookkeeping.
+    It fits one clone per base model and fold, calls ``predict_proba`` on the
+    held-out rows and fits a logistic regression on the out-of-fold columns.
+    It skips input checks, label encoding and bookkeeping.
     """
     columns = []
     for _, model in base_models():
@@ -180,7 +180,7 @@ def run_dataset(name: str, quick: bool) -> dict:
     # The single model a user would pick is the one with the best
     # out-of-fold ROC AUC on the same folds (the selection computed those
     # scores already), refitted on the whole training part. The model with
-    # the best test AUC is also recorded, but nobody could pick it.
+    # the best test AUC is also recorded, but a user cannot know it in advance.
     singles = {}
     for model_name, model in base_models():
         fitted, _ = timed_fit(model, X_tr, y_tr)
@@ -247,7 +247,7 @@ def autogluon_fold(
 
 
 def run_strong(names: list[str], autogluon_python: str, cpus: str) -> None:
-    """The strong recipe, default LightGBM and AutoGluon on 3 stratified folds."""
+    """Compare the strong recipe, default LightGBM and AutoGluon on 3 folds."""
     use_autogluon = Path(autogluon_python).exists()
     if use_autogluon:
         version = subprocess.run(

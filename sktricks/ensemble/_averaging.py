@@ -86,7 +86,7 @@ class _BaseAveraging(BaseEstimator):
         return tags
 
     def get_metadata_routing(self) -> MetadataRouter:
-        """Routing of ``fit`` metadata to the models and the cv.
+        """Get the routing of ``fit`` metadata to the models and the cv.
 
         Returns
         -------

@@ -195,7 +195,7 @@ def resolve_method(name: str, estimator: Any, method: str, classifier: bool) -> 
 def fit_params_for(
     name: str, estimator: Any, sample_weight: np.ndarray | None
 ) -> dict[str, Any]:
-    """``sample_weight`` as a fit parameter the estimator accepts, without routing.
+    """Map ``sample_weight`` to a fit parameter the estimator accepts (no routing).
 
     A Pipeline does not take ``sample_weight`` itself, so it goes to the last
     step (``<step>__sample_weight``), which scikit-learn's stacking does not
@@ -234,7 +234,7 @@ def metadata_router(
     final_estimator: Any = None,
     cv: Any = None,
 ) -> MetadataRouter:
-    """The routing of a fusion estimator's ``fit`` to its parts.
+    """Build the routing of a fusion estimator's ``fit`` to its parts.
 
     Each base model's ``fit`` and the final estimator's ``fit`` get what they
     request, and the splitter's ``split`` gets ``groups`` when it requests
@@ -268,8 +268,8 @@ def route_params(
     With metadata routing enabled, every part gets what it requested through
     ``set_fit_request`` (``owner`` must define ``get_metadata_routing``).
     Without it, ``sample_weight`` goes to every model that accepts it and
-    ``groups`` to the splitter, as scikit-learn's meta-estimators do, and
-    other fit parameters raise because nothing says which model wants them.
+    ``groups`` to the splitter, as scikit-learn's meta-estimators do. Other
+    fit parameters raise, because no request tells which model expects them.
     ``splits=False`` is for an owner without a splitter in its router.
     """
     weights = None if sample_weight is None else np.asarray(sample_weight, float)
@@ -289,8 +289,9 @@ def route_params(
         )
     if fit_params:
         raise ValueError(
-            f"{type(owner).__name__}.fit got the parameters {sorted(fit_params)}, "
-            "which only metadata routing can send to a base model. Call "
+            f"{type(owner).__name__}.fit received the parameters "
+            f"{sorted(fit_params)}, which only metadata routing can send to a "
+            "base model. Call "
             "sklearn.set_config(enable_metadata_routing=True) and request them "
             "with set_fit_request on the models that take them."
         )
@@ -304,7 +305,10 @@ def route_params(
 
 
 def take_params(X: Any, params: dict[str, Any], rows: np.ndarray | None) -> Any:
-    """Per-sample values of ``params`` at positions ``rows``; ``None`` keeps all."""
+    """Select the per-sample values of ``params`` at positions ``rows``.
+
+    ``rows=None`` keeps every row.
+    """
     if rows is None or not params:
         return dict(params)
     return _check_method_params(X, params, indices=rows)

@@ -69,7 +69,7 @@ class _BaseBlending(BaseEstimator):
         return RidgeCV()
 
     def get_metadata_routing(self) -> MetadataRouter:
-        """Routing of ``fit`` metadata to the base models and final estimator.
+        """Get the routing of ``fit`` metadata to the base and final estimators.
 
         Returns
         -------

@@ -120,7 +120,7 @@ class _BaseEnsembleSelection(BaseEstimator):
         return tags
 
     def get_metadata_routing(self) -> MetadataRouter:
-        """Routing of ``fit`` metadata to the candidate models and the cv.
+        """Get the routing of ``fit`` metadata to the candidate models and the cv.
 
         Returns
         -------

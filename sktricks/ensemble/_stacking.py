@@ -147,7 +147,7 @@ class _BaseStacking(BaseEstimator):
         return self.final_estimator
 
     def get_metadata_routing(self) -> MetadataRouter:
-        """Routing of ``fit`` metadata to the base models, final estimator and cv.
+        """Get the routing of ``fit`` metadata to the parts of the stack.
 
         Returns
         -------
