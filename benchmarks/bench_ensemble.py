@@ -428,9 +428,17 @@ def main() -> None:
         default="auto",
         help="CPU cores AutoGluon may use (--strong only); 'auto' means all",
     )
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        choices=STRONG_DATASETS,
+        help="run only these datasets (--strong only); default all 8",
+    )
     args = parser.parse_args()
     if args.strong:
         names = STRONG_DATASETS[:2] if args.quick else STRONG_DATASETS
+        if args.datasets:
+            names = [name for name in STRONG_DATASETS if name in args.datasets]
         run_strong(names, args.autogluon_python, args.autogluon_cpus)
         return
     names = (DATASETS[:2] if args.quick else DATASETS) + ["synthetic"]
