@@ -13,6 +13,7 @@ from sklearn.base import (
     RegressorMixin,
     _fit_context,
 )
+from sklearn.utils._metadata_requests import MetadataRouter
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -21,10 +22,11 @@ from sktricks.ensemble._base import (
     check_named_estimators,
     fit_full,
     fit_out_of_fold,
-    fit_params_for,
     make_folds,
+    metadata_router,
     prepare_target,
     resolve_method,
+    route_params,
     validate_input,
 )
 
@@ -83,9 +85,26 @@ class _BaseAveraging(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Get the routing of ``fit`` metadata to the models and the cv.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Each model by name, and the splitter (``splitter``), which only
+            ``weights="optimize"`` uses.
+        """
+        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        return metadata_router(self, pairs, cv=self.cv)
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(
-        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        groups: Any = None,
+        **fit_params: Any,
     ) -> _BaseAveraging:
         """Fit the models; with ``weights="optimize"``, out of fold.
 
@@ -96,9 +115,14 @@ class _BaseAveraging(BaseEstimator):
         y : array-like of shape (n_samples,)
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to every model's ``fit``.
+            Passed to every model's ``fit`` (with metadata routing enabled, to
+            the models that request it).
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv``.
+        **fit_params : dict
+            Other parameters for the models' ``fit``; they need
+            ``sklearn.set_config(enable_metadata_routing=True)`` and go to the
+            models that request them with ``set_fit_request``.
 
         Returns
         -------
@@ -112,19 +136,16 @@ class _BaseAveraging(BaseEstimator):
         y_array, classes = prepare_target(y, n_samples, classifier)
         if classes is not None:
             self.classes_ = classes
-        sample_weight = (
-            None if sample_weight is None else np.asarray(sample_weight, float)
-        )
+        routed = route_params(self, pairs, None, sample_weight, groups, fit_params)
         self._check_options(len(pairs))
         method = "predict_proba" if classifier else "predict"
         methods = [resolve_method(name, est, method, classifier) for name, est in pairs]
 
         if isinstance(self.weights, str):
-            folds, partition = make_folds(self.cv, X, y_array, classifier, groups)
+            folds, partition = make_folds(self.cv, X, y_array, classifier, routed.split)
             self.estimators_: list[FittedBase] = []
             oofs = []
             for (name, estimator), base_method in zip(pairs, methods, strict=False):
-                params = fit_params_for(name, estimator, sample_weight)
                 oof, base = fit_out_of_fold(
                     name,
                     estimator,
@@ -134,7 +155,7 @@ class _BaseAveraging(BaseEstimator):
                     folds,
                     partition,
                     base_method,
-                    params,
+                    routed.base[name],
                     False,
                     0,
                     None,
@@ -152,7 +173,7 @@ class _BaseAveraging(BaseEstimator):
                     y_array,
                     classes,
                     m,
-                    fit_params_for(name, est, sample_weight),
+                    routed.base[name],
                 )
                 for (name, est), m in zip(pairs, methods, strict=False)
             ]

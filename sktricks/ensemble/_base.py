@@ -12,10 +12,16 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._metadata_requests import _routing_enabled
+from sklearn.utils._metadata_requests import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _assert_all_finite,
+    _check_method_params,
     _num_samples,
     check_array,
     column_or_1d,
@@ -189,20 +195,14 @@ def resolve_method(name: str, estimator: Any, method: str, classifier: bool) -> 
 def fit_params_for(
     name: str, estimator: Any, sample_weight: np.ndarray | None
 ) -> dict[str, Any]:
-    """``sample_weight`` as a fit parameter the estimator accepts.
+    """Map ``sample_weight`` to a fit parameter the estimator accepts (no routing).
 
     A Pipeline does not take ``sample_weight`` itself, so it goes to the last
     step (``<step>__sample_weight``), which scikit-learn's stacking does not
-    do without metadata routing. With routing enabled the estimator's own
-    requests decide.
+    do without metadata routing.
     """
     if sample_weight is None:
         return {}
-    # NOTE: the fusion estimators define no get_metadata_routing yet, so with
-    # routing enabled only sample_weight is forwarded, and a splitter that
-    # leaves rows out (TimeSeriesSplit) does not route it at all.
-    if _routing_enabled():
-        return {"sample_weight": sample_weight}
     if isinstance(estimator, Pipeline):
         step_name, step = estimator.steps[-1]
         if step != "passthrough" and has_fit_parameter(step, "sample_weight"):
@@ -213,6 +213,105 @@ def fit_params_for(
         f"Model {name!r} ({type(estimator).__name__}) does not accept "
         "sample_weight; remove it or fit without sample_weight."
     )
+
+
+@dataclass
+class RoutedParams:
+    """Fit parameters per base model, for the final estimator and the splitter.
+
+    Every per-sample value covers all rows of ``X``; :func:`take_params`
+    selects the rows one step trains on.
+    """
+
+    base: dict[str, dict[str, Any]]
+    final: dict[str, Any]
+    split: dict[str, Any]
+
+
+def metadata_router(
+    owner: Any,
+    pairs: list[tuple[str, Any]],
+    final_estimator: Any = None,
+    cv: Any = None,
+) -> MetadataRouter:
+    """Build the routing of a fusion estimator's ``fit`` to its parts.
+
+    Each base model's ``fit`` and the final estimator's ``fit`` get what they
+    request, and the splitter's ``split`` gets ``groups`` when it requests
+    them (``GroupKFold`` does by default).
+    """
+    router = MetadataRouter(owner=owner)
+    fit_to_fit = MethodMapping().add(caller="fit", callee="fit")
+    for name, estimator in pairs:
+        router.add(**{name: estimator}, method_mapping=fit_to_fit)
+    if final_estimator is not None:
+        router.add(final_estimator=final_estimator, method_mapping=fit_to_fit)
+    if cv is not None:
+        router.add(
+            splitter=check_cv(cv),
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
+    return router
+
+
+def route_params(
+    owner: Any,
+    pairs: list[tuple[str, Any]],
+    final_estimator: Any,
+    sample_weight: Any,
+    groups: Any,
+    fit_params: dict[str, Any],
+    splits: bool = True,
+) -> RoutedParams:
+    """Route ``fit``'s metadata to the base models, final estimator and splitter.
+
+    With metadata routing enabled, every part gets what it requested through
+    ``set_fit_request`` (``owner`` must define ``get_metadata_routing``).
+    Without it, ``sample_weight`` goes to every model that accepts it and
+    ``groups`` to the splitter, as scikit-learn's meta-estimators do. Other
+    fit parameters raise, because no request tells which model expects them.
+    ``splits=False`` is for an owner without a splitter in its router.
+    """
+    weights = None if sample_weight is None else np.asarray(sample_weight, float)
+    if _routing_enabled():
+        metadata = dict(fit_params)
+        if weights is not None:
+            metadata["sample_weight"] = weights
+        if groups is not None:
+            metadata["groups"] = groups
+        routed = process_routing(owner, "fit", **metadata)
+        return RoutedParams(
+            base={name: dict(routed[name].fit) for name, _ in pairs},
+            final=dict(routed.final_estimator.fit)
+            if final_estimator is not None
+            else {},
+            split=dict(routed.splitter.split) if splits else {},
+        )
+    if fit_params:
+        raise ValueError(
+            f"{type(owner).__name__}.fit received the parameters "
+            f"{sorted(fit_params)}, which only metadata routing can send to a "
+            "base model. Call "
+            "sklearn.set_config(enable_metadata_routing=True) and request them "
+            "with set_fit_request on the models that take them."
+        )
+    return RoutedParams(
+        base={name: fit_params_for(name, est, weights) for name, est in pairs},
+        final={}
+        if final_estimator is None
+        else fit_params_for("final_estimator", final_estimator, weights),
+        split={"groups": groups},
+    )
+
+
+def take_params(X: Any, params: dict[str, Any], rows: np.ndarray | None) -> Any:
+    """Select the per-sample values of ``params`` at positions ``rows``.
+
+    ``rows=None`` keeps every row.
+    """
+    if rows is None or not params:
+        return dict(params)
+    return _check_method_params(X, params, indices=rows)
 
 
 def prepare_target(y: Any, n_samples: int, classifier: bool) -> tuple[Any, Any]:
@@ -235,12 +334,14 @@ def prepare_target(y: Any, n_samples: int, classifier: bool) -> tuple[Any, Any]:
     return y_array, classes
 
 
-def make_folds(cv: Any, X: Any, y: np.ndarray, classifier: bool, groups: Any):
+def make_folds(
+    cv: Any, X: Any, y: np.ndarray, classifier: bool, split_params: dict[str, Any]
+):
     """Folds of ``cv`` as positional arrays, and whether they partition the rows."""
     splitter = check_cv(cv, y, classifier=classifier)
     folds = [
         (np.asarray(train), np.asarray(test))
-        for train, test in splitter.split(X, y, groups)
+        for train, test in splitter.split(X, y, **split_params)
     ]
     n_samples = _num_samples(X)
     counts = np.bincount(
@@ -402,6 +503,7 @@ def is_classifier_task(estimator: Any) -> bool:
 __all__ = [
     "_METHODS",
     "FittedBase",
+    "RoutedParams",
     "as_frame_like",
     "check_named_estimators",
     "feature_names",
@@ -410,9 +512,12 @@ __all__ = [
     "fit_params_for",
     "is_classifier_task",
     "make_folds",
+    "metadata_router",
     "prepare_target",
     "resolve_method",
+    "route_params",
     "score_predictions",
+    "take_params",
     "take_rows",
     "to_features",
     "validate_input",

@@ -15,15 +15,18 @@ from sklearn.base import (
 )
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import train_test_split
+from sklearn.utils._metadata_requests import MetadataRouter
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from sktricks.ensemble._base import (
     check_named_estimators,
     fit_full,
-    fit_params_for,
+    metadata_router,
     prepare_target,
     resolve_method,
+    route_params,
+    take_params,
     take_rows,
     validate_input,
 )
@@ -58,8 +61,28 @@ class _BaseBlending(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    def _final_or_default(self) -> Any:
+        if self.final_estimator is not None:
+            return self.final_estimator
+        if isinstance(self, ClassifierMixin):
+            return LogisticRegression()
+        return RidgeCV()
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Get the routing of ``fit`` metadata to the base and final estimators.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Each base model by name, and ``final_estimator``.
+        """
+        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        return metadata_router(self, pairs, self._final_or_default())
+
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _BaseBlending:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any
+    ) -> _BaseBlending:
         """Fit base models on one slice and the final estimator on the other.
 
         Parameters
@@ -69,7 +92,12 @@ class _BaseBlending(BaseEstimator):
         y : array-like of shape (n_samples,)
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to the base models and the final estimator.
+            Passed to the base models and the final estimator (with metadata
+            routing enabled, to those that request it).
+        **fit_params : dict
+            Other parameters for the base models' or the final estimator's
+            ``fit``; they need ``sklearn.set_config(enable_metadata_routing=True)``
+            and go to the models that request them with ``set_fit_request``.
 
         Returns
         -------
@@ -82,7 +110,10 @@ class _BaseBlending(BaseEstimator):
         y_array, classes = prepare_target(y, X.shape[0], classifier)
         if classes is not None:
             self.classes_ = classes
-        weights = None if sample_weight is None else np.asarray(sample_weight, float)
+        final = self._final_or_default()
+        routed = route_params(
+            self, pairs, final, sample_weight, None, fit_params, splits=False
+        )
 
         rows = np.arange(X.shape[0])
         stratify = y_array if classifier else None
@@ -96,7 +127,7 @@ class _BaseBlending(BaseEstimator):
         self.estimators_ = []
         for name, estimator in pairs:
             base_method = resolve_method(name, estimator, method, classifier)
-            params = fit_params_for(name, estimator, take_rows(weights, train))
+            params = take_params(X, routed.base[name], train)
             self.estimators_.append(
                 fit_full(
                     name,
@@ -110,14 +141,9 @@ class _BaseBlending(BaseEstimator):
             )
         features = self._features(take_rows(X, held))
 
-        default = LogisticRegression() if classifier else RidgeCV()
-        final = default if self.final_estimator is None else self.final_estimator
         self.final_estimator_ = clone(final)
-        held_weights = take_rows(weights, held)
         self.final_estimator_.fit(
-            features,
-            y_array[held],
-            **fit_params_for("final_estimator", final, held_weights),
+            features, y_array[held], **take_params(X, routed.final, held)
         )
 
         if self.refit_base:
@@ -131,7 +157,7 @@ class _BaseBlending(BaseEstimator):
                     y_array,
                     classes,
                     base.method,
-                    fit_params_for(base.name, estimator, weights),
+                    routed.base[base.name],
                 )
                 for base, (_, estimator) in zip(self.estimators_, pairs, strict=False)
             ]

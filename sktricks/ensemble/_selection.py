@@ -16,17 +16,19 @@ from sklearn.base import (
 )
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._metadata_requests import MetadataRouter
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sktricks.ensemble._base import (
     FittedBase,
     check_named_estimators,
     fit_out_of_fold,
-    fit_params_for,
     make_folds,
+    metadata_router,
     prepare_target,
     resolve_method,
+    route_params,
     validate_input,
 )
 from sktricks.model_selection._oof import _PrecomputedPredictions
@@ -85,6 +87,7 @@ class _BaseEnsembleSelection(BaseEstimator):
         "n_init": [Interval(Integral, 0, None, closed="left")],
         "bagging": [Interval(Integral, 0, None, closed="left")],
         "cv": ["cv_object"],
+        "early_stopping": ["boolean", StrOptions({"inner"})],
         "random_state": ["random_state"],
     }
 
@@ -98,6 +101,7 @@ class _BaseEnsembleSelection(BaseEstimator):
         n_init: int = 0,
         bagging: int = 0,
         cv: Any = 5,
+        early_stopping: bool | str = False,
         random_state: Any = None,
     ) -> None:
         self.estimators = estimators
@@ -107,6 +111,7 @@ class _BaseEnsembleSelection(BaseEstimator):
         self.n_init = n_init
         self.bagging = bagging
         self.cv = cv
+        self.early_stopping = early_stopping
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -114,9 +119,25 @@ class _BaseEnsembleSelection(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Get the routing of ``fit`` metadata to the candidate models and the cv.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Each candidate by name, and the splitter (``splitter``).
+        """
+        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        return metadata_router(self, pairs, cv=self.cv)
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(
-        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        groups: Any = None,
+        **fit_params: Any,
     ) -> _BaseEnsembleSelection:
         """Fit the models out of fold and select the ensemble greedily.
 
@@ -127,9 +148,14 @@ class _BaseEnsembleSelection(BaseEstimator):
         y : array-like of shape (n_samples,)
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to every model's ``fit``.
+            Passed to every model's ``fit`` (with metadata routing enabled, to
+            the models that request it).
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv``.
+        **fit_params : dict
+            Other parameters for the models' ``fit``; they need
+            ``sklearn.set_config(enable_metadata_routing=True)`` and go to the
+            models that request them with ``set_fit_request``.
 
         Returns
         -------
@@ -143,15 +169,14 @@ class _BaseEnsembleSelection(BaseEstimator):
         y_array, classes = prepare_target(y, n_samples, classifier)
         if classes is not None:
             self.classes_ = classes
-        folds, partition = make_folds(self.cv, X, y_array, classifier, groups)
-        weights = None if sample_weight is None else np.asarray(sample_weight, float)
+        routed = route_params(self, pairs, None, sample_weight, groups, fit_params)
+        folds, partition = make_folds(self.cv, X, y_array, classifier, routed.split)
 
         method = "predict_proba" if classifier else "predict"
         self.estimators_: list[FittedBase] = []
         predictions = []
         for name, estimator in pairs:
             resolve_method(name, estimator, method, classifier)
-            params = fit_params_for(name, estimator, weights)
             oof, base = fit_out_of_fold(
                 name,
                 estimator,
@@ -161,9 +186,9 @@ class _BaseEnsembleSelection(BaseEstimator):
                 folds,
                 partition,
                 method,
-                params,
-                False,
-                0,
+                routed.base[name],
+                self.early_stopping,
+                self.random_state,
                 None,
                 0,
             )
@@ -270,8 +295,15 @@ class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):
         weights are averaged; 0 runs once on all models.
     cv : int, cross-validation generator or iterable, default=5
         Folds for the out-of-fold predictions.
+    early_stopping : bool or "inner", default=False
+        Early stopping per fold for LightGBM, XGBoost and HistGradientBoosting
+        candidates, as in :func:`~sktricks.model_selection.cross_val_oof`;
+        other candidates ignore it. ``"inner"`` stops on a slice of each
+        training fold, so the out-of-fold predictions the selection scores
+        stay unbiased; ``True`` stops on the held-out fold itself.
     random_state : int, RandomState instance or None, default=None
-        Seeds the bags.
+        Seeds the bags and the inner validation slices of
+        ``early_stopping="inner"``.
 
     Attributes
     ----------
@@ -341,8 +373,15 @@ class EnsembleSelectionRegressor(RegressorMixin, _BaseEnsembleSelection):
         Number of bagged selection runs; 0 runs once.
     cv : int, cross-validation generator or iterable, default=5
         Folds for the out-of-fold predictions.
+    early_stopping : bool or "inner", default=False
+        Early stopping per fold for LightGBM, XGBoost and HistGradientBoosting
+        candidates, as in :func:`~sktricks.model_selection.cross_val_oof`;
+        other candidates ignore it. ``"inner"`` stops on a slice of each
+        training fold, so the out-of-fold predictions the selection scores
+        stay unbiased; ``True`` stops on the held-out fold itself.
     random_state : int, RandomState instance or None, default=None
-        Seeds the bags.
+        Seeds the bags and the inner validation slices of
+        ``early_stopping="inner"``.
 
     Attributes
     ----------

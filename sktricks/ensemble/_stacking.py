@@ -18,6 +18,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.utils._metadata_requests import MetadataRouter
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -25,15 +26,18 @@ from sklearn.utils.validation import check_is_fitted
 from sktricks.ensemble._base import (
     _METHODS,
     FittedBase,
+    RoutedParams,
     check_named_estimators,
     feature_names,
     fit_full,
     fit_out_of_fold,
-    fit_params_for,
     make_folds,
+    metadata_router,
     prepare_target,
     resolve_method,
+    route_params,
     score_predictions,
+    take_params,
     take_rows,
     validate_input,
 )
@@ -137,9 +141,31 @@ class _BaseStacking(BaseEstimator):
             raise ValueError(f"Estimator names must be unique across layers: {names}.")
         return layers
 
+    def _final_or_default(self) -> Any:
+        if self.final_estimator is None:
+            return self._default_final()
+        return self.final_estimator
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Get the routing of ``fit`` metadata to the parts of the stack.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Each base model (by name, all layers), ``final_estimator`` and the
+            splitter (``splitter``, for ``groups``).
+        """
+        pairs = [pair for layer in self._layers() for pair in layer]
+        return metadata_router(self, pairs, self._final_or_default(), self.cv)
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(
-        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        groups: Any = None,
+        **fit_params: Any,
     ) -> _BaseStacking:
         """Fit every layer out of fold, then the final estimator.
 
@@ -151,10 +177,16 @@ class _BaseStacking(BaseEstimator):
         y : array-like of shape (n_samples,)
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to every base model and to the final estimator (to the
-            last step of a Pipeline).
+            Without metadata routing, passed to every base model and to the
+            final estimator (to the last step of a Pipeline). With routing
+            enabled, passed to the models that request it.
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv``.
+        **fit_params : dict
+            Other parameters for the base models' or the final estimator's
+            ``fit``, such as ``callbacks``; they need
+            ``sklearn.set_config(enable_metadata_routing=True)`` and go to the
+            models that request them with ``set_fit_request``.
 
         Returns
         -------
@@ -167,8 +199,16 @@ class _BaseStacking(BaseEstimator):
         y_array, classes = prepare_target(y, n_samples, classifier)
         if classes is not None:
             self.classes_ = classes
-        weights = None if sample_weight is None else np.asarray(sample_weight, float)
         layers = self._layers()
+        final = self._final_or_default()
+        routed = route_params(
+            self,
+            [pair for layer in layers for pair in layer],
+            final,
+            sample_weight,
+            groups,
+            fit_params,
+        )
 
         # Each layer sees the rows that received an out-of-fold prediction
         # from the layer below; with a partition that is every row.
@@ -178,7 +218,7 @@ class _BaseStacking(BaseEstimator):
         first_oof: dict[str, np.ndarray] = {}
         for depth, layer in enumerate(layers):
             features, fitted, rows = self._fit_layer(
-                layer, layer_input, X, y_array, classes, weights, groups, rows
+                layer, layer_input, X, y_array, classes, routed, rows
             )
             self.layers_.append(fitted)
             if depth == 0:
@@ -188,34 +228,33 @@ class _BaseStacking(BaseEstimator):
         self.oof_predictions_ = self._oof_frame(features, fitted, X)
         covered = np.arange(n_samples) if rows is None else rows
         y_cov = y_array[covered]
-        weights_cov = None if weights is None else weights[covered]
+        final_params = take_params(X, routed.final, rows)
 
-        self.final_estimator_ = clone(
-            self._default_final()
-            if self.final_estimator is None
-            else self.final_estimator
-        )
-        params = fit_params_for("final_estimator", self.final_estimator_, weights_cov)
-        self.final_estimator_.fit(layer_input, y_cov, **params)
+        self.final_estimator_ = clone(final)
+        self.final_estimator_.fit(layer_input, y_cov, **final_params)
 
         self.base_scores_, self.stack_score_ = self._scores(
-            first_oof, layer_input, y_cov, covered, groups, classes, weights_cov
+            {name: values[covered] for name, values in first_oof.items()},
+            layer_input,
+            y_cov,
+            take_params(X, routed.split, rows),
+            classes,
+            final_params,
         )
         self.selected_ = self._select()
         return self
 
-    def _fit_layer(self, layer, layer_input, X, y, classes, weights, groups, rows):
+    def _fit_layer(self, layer, layer_input, X, y, classes, routed: RoutedParams, rows):
         y_rows = y if rows is None else y[rows]
-        groups_rows = take_rows(groups, rows)
         classifier = classes is not None
         folds, partition = make_folds(
-            self.cv, layer_input, y_rows, classifier, groups_rows
+            self.cv, layer_input, y_rows, classifier, take_params(X, routed.split, rows)
         )
         features: dict[str, np.ndarray] = {}
         fitted = []
         for name, estimator in layer:
             method = resolve_method(name, estimator, self.stack_method, classifier)
-            params = fit_params_for(name, estimator, take_rows(weights, rows))
+            params = take_params(X, routed.base[name], rows)
             oof, base = fit_out_of_fold(
                 name,
                 estimator,
@@ -280,15 +319,17 @@ class _BaseStacking(BaseEstimator):
 
     # The guard ---------------------------------------------------------------
 
-    def _scores(self, first_oof, layer_input, y, covered, groups, classes, weights):
+    def _scores(self, first_oof, layer_input, y, split_params, classes, final_params):
         if not self.guard:
             return {}, None
         scoring = self._guard_scoring(classes)
         folds, _ = make_folds(
-            self.cv, layer_input, y, classes is not None, take_rows(groups, covered)
+            self.cv, layer_input, y, classes is not None, split_params
         )
         final = clone(self.final_estimator_)
-        result_rows, stack_oof = self._final_oof(final, layer_input, y, folds, weights)
+        result_rows, stack_oof = self._final_oof(
+            final, layer_input, y, folds, final_params
+        )
         y_scored = y[result_rows]
         stack_method = "predict_proba" if classes is not None else "predict"
         stack_score = score_predictions(
@@ -298,18 +339,17 @@ class _BaseStacking(BaseEstimator):
         for base in self.layers_[0]:
             if classes is not None and base.method != "predict_proba":
                 continue
-            predictions = self._full_proba(first_oof[base.name][covered][result_rows])
+            predictions = self._full_proba(first_oof[base.name][result_rows])
             base_scores[base.name] = score_predictions(
                 scoring, final, predictions, y_scored, stack_method, classes
             )
         return base_scores, stack_score
 
-    def _final_oof(self, final, layer_input, y, folds, weights):
+    def _final_oof(self, final, layer_input, y, folds, params):
         """Out-of-fold predictions of the final estimator on the stacked features."""
         classes = getattr(self, "classes_", None)
         method = "predict_proba" if classes is not None else "predict"
         counts = np.bincount(np.concatenate([t for _, t in folds]), minlength=len(y))
-        params = fit_params_for("final_estimator", final, weights)
         oof, _ = fit_out_of_fold(
             "final_estimator",
             final,

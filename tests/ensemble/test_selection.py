@@ -270,3 +270,50 @@ def test_rank_averaging_rejects_single_row():
     assert model.predict_proba(X[:2]).shape == (2, 2)
     with pytest.raises(ValueError, match="needs at least 2 rows; got 1"):
         model.predict_proba(X[:1])
+
+
+def test_ensemble_selection_early_stopping_matches_hand_loop():
+    lightgbm = pytest.importorskip("lightgbm")
+    X, y = make_classification(n_samples=300, n_features=8, flip_y=0.2, random_state=4)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    booster = lightgbm.LGBMClassifier(
+        n_estimators=400, learning_rate=0.3, verbose=-1, random_state=0
+    )
+    selection = EnsembleSelectionClassifier(
+        [("lgbm", booster), ("lr", LogisticRegression())],
+        cv=folds,
+        early_stopping=True,
+    ).fit(X, y)
+
+    for model, (train, test) in zip(
+        selection.estimators_[0].models, folds, strict=True
+    ):
+        hand = clone(booster).fit(
+            X[train],
+            y[train],
+            eval_set=[(X[test], y[test])],
+            callbacks=[lightgbm.early_stopping(50, verbose=False)],
+        )
+        assert model.best_iteration_ == hand.best_iteration_
+        assert model.best_iteration_ < 400
+
+
+def test_ensemble_selection_inner_early_stopping_stops_every_fold():
+    lightgbm = pytest.importorskip("lightgbm")
+    X, y = make_classification(n_samples=300, n_features=8, flip_y=0.2, random_state=4)
+    booster = lightgbm.LGBMClassifier(
+        n_estimators=400, learning_rate=0.3, verbose=-1, random_state=0
+    )
+    selection = EnsembleSelectionClassifier(
+        [("lgbm", booster), ("lr", LogisticRegression())],
+        cv=3,
+        early_stopping="inner",
+        random_state=0,
+    ).fit(X, y)
+    iterations = [model.best_iteration_ for model in selection.estimators_[0].models]
+    assert all(0 < iteration < 400 for iteration in iterations)
+    # Logistic regression has no early stopping and is fitted as usual.
+    assert all(
+        isinstance(model, LogisticRegression)
+        for model in selection.estimators_[1].models
+    )
