@@ -638,3 +638,40 @@ def test_leaderboard_sorts_datasets_case_insensitively():
     table = format_leaderboard(board)
     assert table["dataset"].tolist() == ["alpha", "beta", "Gamma", "average rank"]
     assert list(table.columns) == ["dataset", "metric", "a", "B"]
+
+
+def test_runner_starts_with_the_largest_datasets(tmp_path):
+    # A long cell started last leaves the other workers idle, so cells run
+    # in decreasing rows x columns (x classes when multiclass). With
+    # n_jobs=1 joblib runs them in this process, in that order.
+    fitted_shapes = []
+
+    @register_recipe("shape_log", description="records the shape it is fitted on")
+    def build(task, random_state):
+        from sklearn.dummy import DummyClassifier
+
+        class Logged(DummyClassifier):
+            def fit(self, X, y, sample_weight=None):
+                fitted_shapes.append(X.shape[1])
+                return super().fit(X, y, sample_weight)
+
+        return Logged(strategy="prior")
+
+    names = ["diabetes", "MiceProtein", "spambase"]
+    work = {}
+    for name in names:
+        bunch = load_openml(name)
+        n_classes = bunch.target.nunique() if bunch.task == "multiclass" else 1
+        work[name] = bunch.data.shape[0] * bunch.data.shape[1] * n_classes
+    expected = sorted(names, key=lambda name: -work[name])
+    assert expected[0] == "MiceProtein"  # 1,080 x 77 x 8 classes
+    try:
+        result = run_benchmark(
+            names, ["shape_log"], cv=2, output=tmp_path, verbose=0, n_jobs=1
+        )
+    finally:
+        unregister_recipe("shape_log")
+    width = {name: load_openml(name).data.shape[1] for name in names}
+    assert fitted_shapes == [width[name] for name in expected for _ in range(2)]
+    # The stored table keeps its key order whatever the run order.
+    assert list(result.results["dataset"].unique()) == sorted(names)
