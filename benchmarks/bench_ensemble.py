@@ -135,7 +135,7 @@ def timed_fit(model, X, y):
     return model, time.perf_counter() - start
 
 
-def run_dataset(name: str, quick: bool) -> dict:
+def run_dataset(name: str, quick: bool, n_jobs: int | None = None) -> dict:
     from mlxtend.classifier import StackingCVClassifier
 
     X, y = load(name, quick)
@@ -146,9 +146,11 @@ def run_dataset(name: str, quick: bool) -> dict:
     row = {"dataset": name, "n_rows": len(y), "n_features": X.shape[1]}
 
     sides = {
-        "sktricks": StackingClassifier(base_models(), cv=folds, guard=False),
+        "sktricks": StackingClassifier(
+            base_models(), cv=folds, guard=False, n_jobs=n_jobs
+        ),
         "sklearn": SkStackingClassifier(
-            base_models(), cv=folds, stack_method="predict_proba"
+            base_models(), cv=folds, stack_method="predict_proba", n_jobs=n_jobs
         ),
         "mlxtend": StackingCVClassifier(
             [m for _, m in base_models()],
@@ -157,8 +159,9 @@ def run_dataset(name: str, quick: bool) -> dict:
             use_probas=True,
             drop_proba_col="first",
             random_state=0,
+            n_jobs=1 if n_jobs is None else n_jobs,
         ),
-        "sktricks_guarded": StackingClassifier(base_models(), cv=folds),
+        "sktricks_guarded": StackingClassifier(base_models(), cv=folds, n_jobs=n_jobs),
     }
     for side, model in sides.items():
         with warnings.catch_warnings():
@@ -429,6 +432,13 @@ def main() -> None:
         help="CPU cores AutoGluon may use (--strong only); 'auto' means all",
     )
     parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="n_jobs of every stacking side (the base models keep n_jobs=1); "
+        "default: one process, the folds fitted one after the other",
+    )
+    parser.add_argument(
         "--datasets",
         nargs="+",
         choices=STRONG_DATASETS,
@@ -444,7 +454,7 @@ def main() -> None:
     names = (DATASETS[:2] if args.quick else DATASETS) + ["synthetic"]
     rows = []
     for name in names:
-        rows.append(run_dataset(name, args.quick))
+        rows.append(run_dataset(name, args.quick, args.n_jobs))
         r = rows[-1]
         print(
             f"{name}: sktricks {r['auc_sktricks']:.4f} in {r['time_sktricks']:.1f}s, "

@@ -29,7 +29,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sktricks.model_selection import cross_val_oof
 from sktricks.model_selection._early_stopping import (
     boosting_family,
     needs_contiguous_labels,
@@ -38,10 +37,12 @@ from sktricks.model_selection._oof import (
     _METHODS,
     _fit_fold,
     _FoldSettings,
+    _plan_oof,
     _PrecomputedPredictions,
     _predict,
     _resolve_method,
     _validate_target,
+    run_oof_plans,
 )
 
 
@@ -350,6 +351,16 @@ def make_folds(
     return folds, bool(np.all(counts == 1))
 
 
+@dataclass
+class BaseSpec:
+    """One base model of a layer, with the method and fit parameters it uses."""
+
+    name: str
+    estimator: Any
+    method: str
+    params: dict[str, Any]
+
+
 def fit_out_of_fold(
     name: str,
     estimator: Any,
@@ -365,43 +376,107 @@ def fit_out_of_fold(
     n_jobs: int | None,
     verbose: int,
 ) -> tuple[np.ndarray, FittedBase]:
-    """Out-of-fold features of one model and its fold models.
+    """Out-of-fold features of one model and its fold models."""
+    return fit_layer_out_of_fold(
+        [BaseSpec(name, estimator, method, params)],
+        X,
+        y,
+        classes,
+        folds,
+        partition,
+        early_stopping,
+        random_state,
+        n_jobs,
+        verbose,
+    )[0]
 
-    Rows that no test fold holds (a ``TimeSeriesSplit`` leaves out the first
-    block) get NaN features.
+
+def fit_layer_out_of_fold(
+    specs: list[BaseSpec],
+    X: Any,
+    y: np.ndarray,
+    classes: np.ndarray | None,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    partition: bool,
+    early_stopping: bool | str,
+    random_state: Any,
+    n_jobs: int | None,
+    verbose: int,
+) -> list[tuple[np.ndarray, FittedBase]]:
+    """Out-of-fold features and fold models of every model of a layer.
+
+    The folds of all models share one joblib pool, so ``n_jobs`` workers
+    stay busy across models. Each model gets the fold seeds it would get
+    alone, so the result does not depend on ``n_jobs``. Rows that no test
+    fold holds (a ``TimeSeriesSplit`` leaves out the first block) get NaN
+    features.
     """
     classifier = classes is not None
-    stop = early_stopping if boosting_family(estimator) is not None else False
-    if partition:
-        result = cross_val_oof(
-            estimator,
-            X,
-            y,
-            cv=folds,
-            method=method,
-            params=params,
-            early_stopping=stop,
-            random_state=random_state,
-            n_jobs=n_jobs,
-            verbose=verbose,
-        )
-        oof = to_features(np.asarray(result.oof_), method, classes)
-        models = result.estimators_
-    else:
-        oof, models = _fit_any_folds(
-            estimator, X, y, classes, folds, method, params, stop, random_state
-        )
-    # NOTE: with early_stopping="inner" a fold whose inner fit rows miss a
-    # class is decoded by cross_val_oof with fewer classes than y[train]
-    # holds; this reconstruction assumes they match.
-    encoded = classifier and needs_contiguous_labels(estimator, stop)
-    model_classes = [
-        (np.unique(y[train]) if encoded else np.asarray(model.classes_))
-        if classifier
-        else None
-        for model, (train, _) in zip(models, folds, strict=False)
+    stops = [
+        early_stopping if boosting_family(spec.estimator) is not None else False
+        for spec in specs
     ]
-    return oof, FittedBase(name, method, classes, models, model_classes, encoded)
+    if partition:
+        plans = [
+            _plan_oof(
+                spec.estimator,
+                X,
+                y,
+                groups=None,
+                cv=folds,
+                X_test=None,
+                method=spec.method,
+                average="mean",
+                scoring=None,
+                params=spec.params,
+                early_stopping=stop,
+                early_stopping_rounds=50,
+                validation_fraction=0.1,
+                random_state=random_state,
+            )
+            for spec, stop in zip(specs, stops, strict=True)
+        ]
+        results = run_oof_plans(plans, n_jobs=n_jobs, verbose=verbose)
+        fitted = [
+            (
+                to_features(np.asarray(result.oof_), spec.method, classes),
+                result.estimators_,
+            )
+            for spec, result in zip(specs, results, strict=True)
+        ]
+    else:
+        fitted = [
+            _fit_any_folds(
+                spec.estimator,
+                X,
+                y,
+                classes,
+                folds,
+                spec.method,
+                spec.params,
+                stop,
+                random_state,
+            )
+            for spec, stop in zip(specs, stops, strict=True)
+        ]
+
+    layer = []
+    for spec, stop, (oof, models) in zip(specs, stops, fitted, strict=True):
+        # NOTE: with early_stopping="inner" a fold whose inner fit rows miss
+        # a class is decoded by cross_val_oof with fewer classes than
+        # y[train] holds; this reconstruction assumes they match.
+        encoded = classifier and needs_contiguous_labels(spec.estimator, stop)
+        model_classes = [
+            (np.unique(y[train]) if encoded else np.asarray(model.classes_))
+            if classifier
+            else None
+            for model, (train, _) in zip(models, folds, strict=False)
+        ]
+        base = FittedBase(
+            spec.name, spec.method, classes, models, model_classes, encoded
+        )
+        layer.append((oof, base))
+    return layer
 
 
 def _fit_any_folds(
@@ -502,12 +577,14 @@ def is_classifier_task(estimator: Any) -> bool:
 
 __all__ = [
     "_METHODS",
+    "BaseSpec",
     "FittedBase",
     "RoutedParams",
     "as_frame_like",
     "check_named_estimators",
     "feature_names",
     "fit_full",
+    "fit_layer_out_of_fold",
     "fit_out_of_fold",
     "fit_params_for",
     "is_classifier_task",

@@ -25,11 +25,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from sktricks.ensemble._base import (
     _METHODS,
+    BaseSpec,
     FittedBase,
     RoutedParams,
     check_named_estimators,
     feature_names,
     fit_full,
+    fit_layer_out_of_fold,
     fit_out_of_fold,
     make_folds,
     metadata_router,
@@ -250,33 +252,43 @@ class _BaseStacking(BaseEstimator):
         folds, partition = make_folds(
             self.cv, layer_input, y_rows, classifier, take_params(X, routed.split, rows)
         )
-        features: dict[str, np.ndarray] = {}
-        fitted = []
-        for name, estimator in layer:
-            method = resolve_method(name, estimator, self.stack_method, classifier)
-            params = take_params(X, routed.base[name], rows)
-            oof, base = fit_out_of_fold(
+        specs = [
+            BaseSpec(
                 name,
                 estimator,
-                layer_input,
-                y_rows,
-                classes,
-                folds,
-                partition,
-                method,
-                params,
-                self.early_stopping,
-                0,
-                self.n_jobs,
-                self.verbose,
+                resolve_method(name, estimator, self.stack_method, classifier),
+                take_params(X, routed.base[name], rows),
             )
+            for name, estimator in layer
+        ]
+        outputs = fit_layer_out_of_fold(
+            specs,
+            layer_input,
+            y_rows,
+            classes,
+            folds,
+            partition,
+            self.early_stopping,
+            0,
+            self.n_jobs,
+            self.verbose,
+        )
+        features: dict[str, np.ndarray] = {}
+        fitted = []
+        for spec, (oof, base) in zip(specs, outputs, strict=True):
             if self.refit:
                 base = fit_full(
-                    name, estimator, layer_input, y_rows, classes, method, params
+                    spec.name,
+                    spec.estimator,
+                    layer_input,
+                    y_rows,
+                    classes,
+                    spec.method,
+                    spec.params,
                 )
-            features[name] = oof
+            features[spec.name] = oof
             fitted.append(base)
-            logger.info("stacking: fitted %s with %s", name, method)
+            logger.info("stacking: fitted %s with %s", spec.name, spec.method)
 
         covered = np.flatnonzero(
             ~np.isnan(np.hstack(list(features.values()))).any(axis=1)

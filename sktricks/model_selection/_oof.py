@@ -240,6 +240,105 @@ def cross_val_oof(
     >>> len(result.estimators_)
     3
     """
+    plan = _plan_oof(
+        estimator,
+        X,
+        y,
+        groups=groups,
+        cv=cv,
+        X_test=X_test,
+        method=method,
+        average=average,
+        scoring=scoring,
+        params=params,
+        early_stopping=early_stopping,
+        early_stopping_rounds=early_stopping_rounds,
+        validation_fraction=validation_fraction,
+        random_state=random_state,
+    )
+    return run_oof_plans([plan], n_jobs=n_jobs, verbose=verbose)[0]
+
+
+@dataclass
+class _OOFPlan:
+    """Everything :func:`cross_val_oof` needs to fit its folds and collect them."""
+
+    estimator: Any
+    X: Any
+    y: Any
+    y_array: np.ndarray | None
+    X_test: Any
+    folds: list
+    fit_params: dict[str, Any]
+    settings: _FoldSettings
+    seeds: np.ndarray
+    average: str
+    scoring: Any
+
+    def tasks(self) -> list:
+        return [
+            delayed(_fit_fold)(
+                clone(self.estimator),
+                self.X,
+                self.y_array,
+                train,
+                test,
+                self.fit_params,
+                self.X_test,
+                self.settings,
+                seed,
+            )
+            for (train, test), seed in zip(self.folds, self.seeds, strict=True)
+        ]
+
+    def finish(self, outputs: list[_FoldOutput]) -> OOFResult:
+        settings = self.settings
+        oof = _assemble_oof(outputs, self.folds, _num_samples(self.X))
+        test = None
+        if self.X_test is not None:
+            test = _average_test(outputs, self.average, settings)
+        best = None
+        if settings.family is not None:
+            best = np.array([out.best_iteration for out in outputs])
+        scores = _score(
+            self.estimator, self.scoring, oof, self.y_array, self.folds, settings
+        )
+        logger.info(
+            "cross_val_oof fitted %d folds with %s", len(self.folds), settings.method
+        )
+        classes, method = settings.classes, settings.method
+        return OOFResult(
+            oof_=_to_output(oof, self.X, classes, self.y, method),
+            test_=None
+            if test is None
+            else _to_output(test, self.X_test, classes, self.y, method),
+            estimators_=[out.estimator for out in outputs],
+            folds_=self.folds,
+            scores_=scores,
+            classes_=classes,
+            method_=method,
+            best_iterations_=best,
+        )
+
+
+def _plan_oof(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    *,
+    groups: Any,
+    cv: Any,
+    X_test: Any,
+    method: str,
+    average: str,
+    scoring: Any,
+    params: dict[str, Any] | None,
+    early_stopping: bool | str,
+    early_stopping_rounds: int,
+    validation_fraction: float,
+    random_state: Any,
+) -> _OOFPlan:
+    """Check the inputs of :func:`cross_val_oof` and draw its folds and seeds."""
     n_samples = _num_samples(X)
     if n_samples == 0:
         raise ValueError("X is empty: cross_val_oof needs at least one row per fold.")
@@ -268,49 +367,51 @@ def cross_val_oof(
         rounds=early_stopping_rounds,
         validation_fraction=validation_fraction,
     )
+    return _OOFPlan(
+        estimator=estimator,
+        X=X,
+        y=y,
+        y_array=y_array,
+        X_test=X_test,
+        folds=folds,
+        fit_params=fit_params,
+        settings=settings,
+        seeds=seeds,
+        average=average,
+        scoring=scoring,
+    )
+
+
+def run_oof_plans(
+    plans: list[_OOFPlan], n_jobs: int | None, verbose: int
+) -> list[OOFResult]:
+    """Fit the folds of several plans in one joblib pool; one result per plan.
+
+    One pool over every (model, fold) pair keeps all workers busy where a
+    pool per model would leave some idle at the end of each model's folds
+    (five folds on two workers take three rounds). The results do not
+    depend on ``n_jobs``: the seeds were drawn when the plans were made.
+    """
+    tasks = [task for plan in plans for task in plan.tasks()]
     # A generator lets the progress bar advance per fold; without a bar the
     # plain list return avoids its small dispatch overhead.
     parallel = Parallel(n_jobs=n_jobs, return_as="generator" if verbose > 0 else "list")
-    tasks = (
-        delayed(_fit_fold)(
-            clone(estimator),
-            X,
-            y_array,
-            train,
-            test,
-            fit_params,
-            X_test,
-            settings,
-            seed,
-        )
-        for (train, test), seed in zip(folds, seeds, strict=True)
-    )
     outputs = list(
         progress_bar(
             parallel(tasks),
             verbose=verbose,
-            total=len(folds),
+            total=len(tasks),
             desc="folds",
             unit="fold",
         )
     )
-
-    oof = _assemble_oof(outputs, folds, n_samples)
-    test = None if X_test is None else _average_test(outputs, average, settings)
-    best = None if family is None else np.array([out.best_iteration for out in outputs])
-    scores = _score(estimator, scoring, oof, y_array, folds, settings)
-    logger.info("cross_val_oof fitted %d folds with %s", len(folds), method_)
-
-    return OOFResult(
-        oof_=_to_output(oof, X, classes, y, method_),
-        test_=None if test is None else _to_output(test, X_test, classes, y, method_),
-        estimators_=[out.estimator for out in outputs],
-        folds_=folds,
-        scores_=scores,
-        classes_=classes,
-        method_=method_,
-        best_iterations_=best,
-    )
+    results = []
+    start = 0
+    for plan in plans:
+        stop = start + len(plan.folds)
+        results.append(plan.finish(outputs[start:stop]))
+        start = stop
+    return results
 
 
 @dataclass(frozen=True)

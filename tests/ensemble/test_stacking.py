@@ -47,8 +47,11 @@ def _hand_stack(estimators, final, X, y, X_new, folds, method="predict_proba"):
     return meta, final, meta_new
 
 
+# n_jobs=2 fits the folds of all base models in one pool of two processes;
+# the features must not change.
+@pytest.mark.parametrize("n_jobs", [None, 2])
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_stacking_classifier_matches_hand_loop(n_classes):
+def test_stacking_classifier_matches_hand_loop(n_classes, n_jobs):
     X, y = make_classification(
         n_samples=150,
         n_features=6,
@@ -64,7 +67,7 @@ def test_stacking_classifier_matches_hand_loop(n_classes):
     ]
     cv = StratifiedKFold(4, shuffle=True, random_state=0)
     stack = StackingClassifier(
-        [(f"m{i}", b) for i, b in enumerate(bases)], cv=cv, guard=False
+        [(f"m{i}", b) for i, b in enumerate(bases)], cv=cv, guard=False, n_jobs=n_jobs
     ).fit(X, y)
 
     meta, final, meta_new = _hand_stack(
@@ -79,7 +82,8 @@ def test_stacking_classifier_matches_hand_loop(n_classes):
     np.testing.assert_array_equal(stack.predict(X_new), final.predict(meta_new))
 
 
-def test_stacking_regressor_matches_hand_loop():
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_stacking_regressor_matches_hand_loop(n_jobs):
     X, y = make_regression(n_samples=120, n_features=5, noise=5.0, random_state=0)
     X_new = X[:15] * 0.9
     bases = [Ridge(), DecisionTreeRegressor(max_depth=3, random_state=0)]
@@ -89,6 +93,7 @@ def test_stacking_regressor_matches_hand_loop():
         final_estimator=LinearRegression(),
         cv=cv,
         guard=False,
+        n_jobs=n_jobs,
     ).fit(X, y)
 
     meta, final, meta_new = _hand_stack(
@@ -422,3 +427,30 @@ def test_stacking_rejects_empty_dataframe():
         StackingClassifier([("lr", LogisticRegression())]).fit(
             X.iloc[:, :0], np.arange(10) % 2
         )
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_stacking_early_stopped_base_matches_cross_val_oof(n_jobs):
+    from lightgbm import LGBMClassifier
+
+    from sktricks.model_selection import cross_val_oof
+
+    X, y = make_classification(n_samples=300, n_features=8, random_state=3)
+    booster = LGBMClassifier(n_estimators=400, learning_rate=0.2, verbose=-1)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    stack = StackingClassifier(
+        [("lgbm", booster), ("logistic", LogisticRegression())],
+        cv=cv,
+        early_stopping="inner",
+        guard=False,
+        n_jobs=n_jobs,
+    ).fit(X, y)
+
+    # The stack seeds every base model's inner validation split with 0.
+    alone = cross_val_oof(
+        booster, X, y, cv=cv, early_stopping="inner", random_state=0
+    )
+    np.testing.assert_allclose(stack.oof_predictions_[:, 0], alone.oof_)
+    stopped = [model.best_iteration_ for model in stack.layers_[0][0].models]
+    assert stopped == list(alone.best_iterations_)
+    assert min(stopped) < 400
