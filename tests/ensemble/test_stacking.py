@@ -447,9 +447,7 @@ def test_stacking_early_stopped_base_matches_cross_val_oof(n_jobs):
     ).fit(X, y)
 
     # The stack seeds every base model's inner validation split with 0.
-    alone = cross_val_oof(
-        booster, X, y, cv=cv, early_stopping="inner", random_state=0
-    )
+    alone = cross_val_oof(booster, X, y, cv=cv, early_stopping="inner", random_state=0)
     np.testing.assert_allclose(stack.oof_predictions_[:, 0], alone.oof_)
     stopped = [model.best_iteration_ for model in stack.layers_[0][0].models]
     assert stopped == list(alone.best_iterations_)
