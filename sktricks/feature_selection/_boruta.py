@@ -56,7 +56,7 @@ class BorutaSelector(ModelBasedSelector):
     ----------
     estimator : estimator, default=None
         Model refitted every iteration. ``None`` uses a LightGBM classifier
-        or regressor (chosen from ``y``) with 50 trees of 7 leaves, half
+        or regressor (chosen from ``y``) with 50 trees of 15 leaves, half
         the columns and 80% of the rows per tree.
     importance : {"auto", "gain", "split", "shap", "permutation"}, \
             default="auto"
@@ -134,6 +134,8 @@ class BorutaSelector(ModelBasedSelector):
     >>> selector.get_support(indices=True)
     array([0, 1, 2])
     """
+
+    _default_num_leaves = 15
 
     _parameter_constraints: ClassVar[dict] = {
         "estimator": [HasMethods("fit"), None],
