@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -230,7 +231,11 @@ class DAEFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         check_is_fitted(self, "autoencoder_")
         check_numeric_columns(X, type(self).__name__)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        inputs = standardised(X, self.mean_, self.scale_)
+        inputs = standardised(X, self.mean_, self.scale_).double()
+        # A float64 copy of the trained weights: in float32 a row's
+        # activations change in the 7th digit with the number of rows
+        # transformed with it, as matrix-product kernels block by rows.
+        encoder = copy.deepcopy(self.autoencoder_).double()
         with torch.no_grad(), torch_threads(self.n_threads):
-            activations = self.autoencoder_.hidden(inputs)
-        return torch.cat(activations, dim=1).double().numpy()
+            activations = encoder.hidden(inputs)
+        return torch.cat(activations, dim=1).numpy()

@@ -59,6 +59,26 @@ def test_dae_same_seed_same_features():
     np.testing.assert_array_equal(first.fit_transform(X), second.fit_transform(X))
 
 
+def test_dae_features_match_float64_forward_and_any_subset():
+    X = np.random.default_rng(2).normal(size=(120, 5))
+    dae = DAEFeatures(hidden_sizes=(8, 3), max_epochs=2, random_state=0).fit(X)
+
+    # Each encoder layer written out in numpy on the float32-standardised
+    # inputs the network was trained on.
+    h = ((X - dae.mean_) / dae.scale_).astype(np.float32).astype(np.float64)
+    expected = []
+    for layer in dae.autoencoder_.encoder:
+        linear = layer[0]
+        weight = linear.weight.detach().double().numpy()
+        bias = linear.bias.detach().double().numpy()
+        h = np.maximum(h @ weight.T + bias, 0)
+        expected.append(h)
+    full = dae.transform(X)
+    np.testing.assert_allclose(full, np.hstack(expected), rtol=1e-12, atol=1e-12)
+    for rows in (slice(0, 1), slice(10, 30), slice(0, 119)):
+        np.testing.assert_allclose(dae.transform(X[rows]), full[rows], rtol=1e-12)
+
+
 def test_dae_rejects_empty_hidden_sizes():
     with pytest.raises(ValueError, match=r"hidden_sizes=\(\) is invalid"):
         DAEFeatures(hidden_sizes=()).fit(np.zeros((5, 2)))

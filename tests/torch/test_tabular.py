@@ -84,6 +84,42 @@ def test_regressor_learns_scaled_target():
     assert reg.fit(X, y).score(X, y) > 0.95
 
 
+def test_regressor_predictions_match_float64_forward_and_any_subset():
+    # In float32, a row's output changed in the 6th digit with the number
+    # of rows predicted with it; predictions now come from float64 weights.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 4))
+    y = X @ [1.0, -2.0, 0.5, 0.0] + 0.1 * rng.normal(size=200)
+    reg = TabularNetRegressor(
+        hidden_sizes=(16,), max_epochs=5, lr=0.02, batch_size=32, random_state=0
+    ).fit(X, y)
+
+    # The same network written out in numpy: one ReLU layer, then linear.
+    weights = {
+        name: value.detach().double().numpy()
+        for name, value in reg.net_.module_.state_dict().items()
+    }
+    # The standardised inputs are float32, as the network was trained on.
+    h = ((X - reg.numeric_mean_) / reg.numeric_scale_).astype(np.float32)
+    h = np.maximum(h @ weights["mlp.0.weight"].T + weights["mlp.0.bias"], 0)
+    out = h @ weights["mlp.3.weight"].T + weights["mlp.3.bias"]
+    expected = out[:, 0] * reg.y_scale_ + reg.y_mean_
+
+    full = reg.predict(X)
+    np.testing.assert_allclose(full, expected, rtol=1e-12, atol=1e-12)
+    for rows in (slice(0, 1), slice(5, 15), slice(0, 199)):
+        np.testing.assert_allclose(reg.predict(X[rows]), full[rows], rtol=1e-12)
+
+
+def test_classifier_probabilities_do_not_depend_on_the_batch():
+    X, y = _frame(n=150)
+    clf = TabularNetClassifier(**FAST, random_state=0).fit(X, y)
+    full = clf.predict_proba(X)
+    for start, stop in ((0, 1), (3, 40), (7, 150)):
+        part = clf.predict_proba(X.iloc[start:stop])
+        np.testing.assert_allclose(part, full[start:stop], rtol=1e-12)
+
+
 def test_classifier_ema_predictions_use_averaged_weights():
     X, y = _frame()
     clf = TabularNetClassifier(**FAST, ema=0.8, random_state=0).fit(X, y)
