@@ -75,7 +75,7 @@ class AdversarialSelector(SelectorMixin, BaseEstimator):
     importances_ : Series
         Importances of the first round, with all columns, by feature name
         and sorted from most to least important.
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (`n_features_in_`,)
         True for the kept columns.
     n_features_in_ : int
         Number of features seen during fit.

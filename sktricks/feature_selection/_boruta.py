@@ -89,19 +89,19 @@ class BorutaSelector(ModelBasedSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,)
+    support_ : ndarray of shape (`n_features_in_`,)
         Mask of the accepted features.
-    support_weak_ : ndarray of shape (n_features_in_,)
+    support_weak_ : ndarray of shape (`n_features_in_`,)
         Mask of the features still tentative after the last iteration whose
         median importance beats the median of the best shadow.
-    ranking_ : ndarray of shape (n_features_in_,)
+    ranking_ : ndarray of shape (`n_features_in_`,)
         1 for accepted, 2 for tentative, and 3 upwards for rejected features
         ordered by their share of hits.
-    history_ : DataFrame of shape (n_iter_, n_features_in_)
+    history_ : DataFrame of shape (`n_iter_`, `n_features_in_`)
         Importance of every feature at every iteration (NaN once rejected).
-    shadow_history_ : DataFrame of shape (n_iter_, 3)
+    shadow_history_ : DataFrame of shape (`n_iter_`, 3)
         Minimum, mean and maximum shadow importance of every iteration.
-    hits_ : ndarray of shape (n_features_in_,)
+    hits_ : ndarray of shape (`n_features_in_`,)
         Number of iterations each feature beat the shadows.
     n_iter_ : int
         Iterations run.
@@ -110,7 +110,7 @@ class BorutaSelector(ModelBasedSelector):
         that beat the shadows.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
 
     See Also

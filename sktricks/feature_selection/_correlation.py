@@ -87,12 +87,12 @@ class CorrelationSelector(SelectorMixin, BaseEstimator):
     correlated_groups_ : list of list of str
         Groups with at least two columns, by feature name; the kept column
         comes first and the others follow in ranking order.
-    scores_ : ndarray of shape (n_features_in_,)
+    scores_ : ndarray of shape (`n_features_in_`,)
         The ``keep`` criterion per column (relevance to the target,
         variance, or minus the number of missing values); NaN for
         non-numeric columns and where it is undefined, such as a constant
         column's relevance.
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (`n_features_in_`,)
         True for the kept columns.
     n_features_in_ : int
         Number of features seen during fit.

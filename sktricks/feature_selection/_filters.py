@@ -111,9 +111,9 @@ class QuasiConstantSelector(_ColumnFilter):
 
     Attributes
     ----------
-    frequencies_ : ndarray of shape (n_features_in_,)
+    frequencies_ : ndarray of shape (`n_features_in_`,)
         Share of the most frequent value in each column.
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (`n_features_in_`,)
         True for the kept columns.
     n_features_in_ : int
         Number of features seen during fit.
@@ -190,9 +190,9 @@ class MissingRateSelector(_ColumnFilter):
 
     Attributes
     ----------
-    missing_rates_ : ndarray of shape (n_features_in_,)
+    missing_rates_ : ndarray of shape (`n_features_in_`,)
         Share of missing values in each column.
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (`n_features_in_`,)
         True for the kept columns.
     n_features_in_ : int
         Number of features seen during fit.

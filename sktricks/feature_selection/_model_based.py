@@ -71,7 +71,7 @@ class ModelBasedSelector(SelectorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features_in_)
+        X : array-like or DataFrame of shape (n_samples, `n_features_in_`)
             Data with the columns seen in ``fit``, in the same order.
 
         Returns

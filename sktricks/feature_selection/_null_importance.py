@@ -69,17 +69,17 @@ class NullImportanceSelector(ModelBasedSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,)
+    support_ : ndarray of shape (`n_features_in_`,)
         Mask of the selected features.
-    scores_ : ndarray of shape (n_features_in_,)
+    scores_ : ndarray of shape (`n_features_in_`,)
         Mean importance of each feature on the real target.
-    real_importances_ : DataFrame of shape (n_real_runs, n_features_in_)
+    real_importances_ : DataFrame of shape (n_real_runs, `n_features_in_`)
         Importance of every feature in every fit on the real target.
-    null_importances_ : DataFrame of shape (n_runs, n_features_in_)
+    null_importances_ : DataFrame of shape (n_runs, `n_features_in_`)
         Importance of every feature in every fit on a shuffled target.
-    thresholds_ : ndarray of shape (n_features_in_,)
+    thresholds_ : ndarray of shape (`n_features_in_`,)
         The ``percentile`` of each feature's null importances.
-    p_values_ : ndarray of shape (n_features_in_,)
+    p_values_ : ndarray of shape (`n_features_in_`,)
         Share of null importances at least as large as ``scores_``, with one
         added to the count and to the number of runs so it is never 0.
     stability_ : float
@@ -87,7 +87,7 @@ class NullImportanceSelector(ModelBasedSelector):
         real target makes alone.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
 
     See Also

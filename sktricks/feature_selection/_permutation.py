@@ -71,13 +71,13 @@ class PermutationSelector(ModelBasedSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,)
+    support_ : ndarray of shape (`n_features_in_`,)
         Mask of the selected features.
-    scores_ : ndarray of shape (n_features_in_,)
+    scores_ : ndarray of shape (`n_features_in_`,)
         Mean drop of the score over repeats and folds.
-    fold_scores_ : ndarray of shape (n_folds, n_features_in_)
+    fold_scores_ : ndarray of shape (n_folds, `n_features_in_`)
         Mean drop of the score per fold.
-    p_values_ : ndarray of shape (n_features_in_,)
+    p_values_ : ndarray of shape (`n_features_in_`,)
         Benjamini-Hochberg adjusted p-values of the one-sided t-tests over
         the per-fold mean drops of each feature (NaN where they are all
         equal).
@@ -86,7 +86,7 @@ class PermutationSelector(ModelBasedSelector):
         (``fold_scores_ > threshold``).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
 
     See Also

@@ -91,11 +91,11 @@ class ShapRFECV(ModelBasedSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,)
+    support_ : ndarray of shape (`n_features_in_`,)
         Mask of the selected features.
     n_features_ : int
         Number of selected features.
-    ranking_ : ndarray of shape (n_features_in_,)
+    ranking_ : ndarray of shape (`n_features_in_`,)
         1 for the selected features; larger for features eliminated earlier.
     cv_results_ : dict of ndarray
         One entry per step: ``n_features``, ``mean_test_score``,
@@ -109,7 +109,7 @@ class ShapRFECV(ModelBasedSelector):
         ``n_features_`` features at the first step (all features).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
 
     See Also
