@@ -156,6 +156,7 @@ class AdversarialSelector(SelectorMixin, BaseEstimator):
         frame = validate_frame(self, X, reset=True, numeric_arrays=False)
         names = column_names(self, frame)
         test = _validate_test(frame, X_test, isinstance(X, pd.DataFrame))
+        _check_test_kinds(frame, test)
         renamed = dict(zip(frame.columns, names, strict=True))
         train, test = frame.rename(columns=renamed), test.rename(columns=renamed)
         self._check_sizes(train, test)
@@ -269,6 +270,35 @@ def _validate_test(train: pd.DataFrame, X_test: Any, input_is_frame: bool) -> An
             "X_test has 0 rows; AdversarialSelector needs test rows to compare with X."
         )
     return test
+
+
+def _is_number_column(column: pd.Series) -> bool:
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    return bool(pd.api.types.is_numeric_dtype(dtype))
+
+
+def _check_test_kinds(train: pd.DataFrame, test: pd.DataFrame) -> None:
+    """Raise when a column holds numbers in one frame and not in the other.
+
+    Such a column would become text categories that never match between
+    the frames, so the model could not use it and the selector would
+    report it as harmless. Object columns holding numbers count as numbers.
+    """
+    train, test = train.infer_objects(), test.infer_objects()
+    mismatched = [
+        f"{column!r} ({train[column].dtype} in X, {test[column].dtype} in X_test)"
+        for column in train.columns
+        if _is_number_column(train[column]) != _is_number_column(test[column])
+    ]
+    if mismatched:
+        raise ValueError(
+            "X_test must hold the same kind of values as X in every column, "
+            f"but these columns hold numbers in one and not in the other: "
+            f"{', '.join(mismatched)}. Convert them, for example with "
+            "X_test.astype(X.dtypes.to_dict())."
+        )
 
 
 def _aligned_test_frame(train: pd.DataFrame, X_test: pd.DataFrame) -> pd.DataFrame:

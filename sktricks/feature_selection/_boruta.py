@@ -194,7 +194,8 @@ class BorutaSelector(ModelBasedSelector):
         """
         X_model, y_array = self._validate_input(X, y)
         params = self._fit_params(fit_params)
-        self._fit(_plain_array(X_model), y_array, params)
+        with self._naming_model_errors(X_model):
+            self._fit(_plain_array(X_model), y_array, params)
         return self
 
     def _fit(self, X: Any, y: np.ndarray, params: dict[str, Any]) -> None:

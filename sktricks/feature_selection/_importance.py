@@ -129,7 +129,25 @@ def selection_stability(masks: Any) -> float:
     >>> selection_stability([[True, True, False], [True, False, False]])
     0.5
     """
-    rows = np.asarray(masks, dtype=bool)
+    try:
+        raw = np.asarray(masks)
+    except ValueError as error:
+        lengths = sorted({len(row) for row in masks})
+        raise ValueError(
+            "masks must have one row per selection, every row as long as the "
+            f"number of features, but the rows have lengths {lengths}."
+        ) from error
+    is_flags = raw.dtype.kind == "b" or (
+        raw.dtype.kind in "iu" and bool(np.isin(raw, (0, 1)).all())
+    )
+    if raw.size and not is_flags:
+        raise ValueError(
+            f"masks must hold booleans (or 0 and 1), one per feature, but got "
+            f"dtype {raw.dtype}. To compare lists of selected indices or names, "
+            "turn each into a mask first, for example "
+            "np.isin(np.arange(n_features), indices)."
+        )
+    rows = raw.astype(bool)
     if rows.ndim != 2:
         raise ValueError(
             f"masks must be 2-dimensional (one row per selection), got shape "

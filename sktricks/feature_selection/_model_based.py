@@ -3,7 +3,9 @@ selectors that fit models (Boruta, null importance, SHAP RFE, permutation)."""
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -117,6 +119,37 @@ class ModelBasedSelector(SelectorMixin, BaseEstimator):
             )
         y_array = _validate_target(y, X_model.shape[0], owner)
         return X_model, y_array
+
+    @contextlib.contextmanager
+    def _naming_model_errors(self, X: Any) -> Iterator[None]:
+        """Name the model and X's text columns when a given model fails on X.
+
+        A model without native categories fails deep inside numpy or pandas
+        ("could not convert string to float: 'y'"), which names neither the
+        model nor the column.
+        """
+        try:
+            yield
+        except ValueError as error:
+            estimator = getattr(self, "estimator", None)
+            text = []
+            if isinstance(X, pd.DataFrame):
+                text = [
+                    str(column)
+                    for column, dtype in X.dtypes.items()
+                    if not pd.api.types.is_numeric_dtype(dtype)
+                ]
+            if estimator is None or not text:
+                raise
+            raise ValueError(
+                f"{type(self).__name__} could not fit "
+                f"{type(estimator).__name__} on X: {error}. X has the "
+                f"non-numeric columns {text}, which this model may not accept. "
+                "Encode them in a Pipeline (for example a ColumnTransformer "
+                "with OneHotEncoder before the model), or leave estimator=None "
+                "for the default LightGBM model, which splits category "
+                "columns natively."
+            ) from error
 
     # The model ---------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -197,32 +198,35 @@ class PermutationSelector(ModelBasedSelector):
         set_model_seed(model, int(rng.randint(np.iinfo(np.int32).max)))
         cv = check_cv(self.cv, y_array, classifier=self._is_classification(y_array))
 
-        result = cross_val_oof(
-            model,
-            X_model,
-            y_array,
-            groups=groups,
-            cv=cv,
-            params=fit_params,
-            n_jobs=self.n_jobs,
-            verbose=self.verbose,
-        )
-        weights = fit_params.get("sample_weight")
-        drops = []
-        for fold_model, (_, test) in zip(
-            result.estimators_, result.folds_, strict=True
-        ):
-            fold = permutation_importance(
-                fold_model,
-                take_rows(X_model, test),
-                y_array[test],
-                scoring=self.scoring,
-                n_repeats=self.n_repeats,
-                random_state=int(rng.randint(np.iinfo(np.int32).max)),
+        with self._naming_model_errors(X_model):
+            result = cross_val_oof(
+                model,
+                X_model,
+                y_array,
+                groups=groups,
+                cv=cv,
+                params=fit_params,
                 n_jobs=self.n_jobs,
-                sample_weight=None if weights is None else np.asarray(weights)[test],
+                verbose=self.verbose,
             )
-            drops.append(fold.importances)
+            weights = fit_params.get("sample_weight")
+            drops = []
+            for fold_model, (_, test) in zip(
+                result.estimators_, result.folds_, strict=True
+            ):
+                fold = permutation_importance(
+                    fold_model,
+                    take_rows(X_model, test),
+                    y_array[test],
+                    scoring=self.scoring,
+                    n_repeats=self.n_repeats,
+                    random_state=int(rng.randint(np.iinfo(np.int32).max)),
+                    n_jobs=self.n_jobs,
+                    sample_weight=None
+                    if weights is None
+                    else np.asarray(weights)[test],
+                )
+                drops.append(fold.importances)
         self._store_results(np.stack(drops))
         return self
 
@@ -239,6 +243,30 @@ class PermutationSelector(ModelBasedSelector):
                 np.nan_to_num(self.p_values_, nan=1.0) <= self.alpha
             )
         self.stability_ = selection_stability(self.fold_scores_ > self.threshold)
+        failed_test = above & ~self.support_
+        if self.alpha is not None and failed_test.any():
+            # With few folds the t-test has few degrees of freedom, so a
+            # clear drop can still miss alpha; say so rather than drop
+            # columns silently.
+            best = int(
+                np.flatnonzero(failed_test)[np.argmax(self.scores_[failed_test])]
+            )
+            names = getattr(self, "feature_names_in_", None)
+            label = repr(str(names[best])) if names is not None else str(best)
+            message = (
+                f"PermutationSelector dropped {np.count_nonzero(failed_test)} "
+                f"feature(s) whose mean drop in score exceeds "
+                f"threshold={self.threshold} but whose adjusted p-value exceeds "
+                f"alpha={self.alpha}, such as feature {label} (mean drop "
+                f"{self.scores_[best]:.4g}, p-value {self.p_values_[best]:.3g}). "
+                f"The t-test runs over the {drops.shape[0]} folds; raise cv for "
+                "more power, or set alpha=None to keep every feature above "
+                "the threshold."
+            )
+            if not self.support_.any():
+                warnings.warn(message, UserWarning, stacklevel=4)
+            else:
+                logger.info(message)
         logger.info(
             "PermutationSelector kept %d of %d features",
             np.count_nonzero(self.support_),

@@ -223,7 +223,8 @@ class ShapRFECV(ModelBasedSelector):
             # cross_val_oof fits XGBoost on the class codes 0..k-1, so held-out
             # permutation scores must compare codes with codes.
             y_array = np.unique(y_array, return_inverse=True)[1]
-        self._fit(X_model, y_array, groups, fit_params)
+        with self._naming_model_errors(X_model):
+            self._fit(X_model, y_array, groups, fit_params)
         return self
 
     def _fit(self, X: Any, y: np.ndarray, groups: Any, params: dict[str, Any]) -> None:

@@ -159,6 +159,27 @@ def test_adversarial_rejects_bad_test_rows():
         selector.fit(train, X_test=test.iloc[:3])
 
 
+def test_adversarial_rejects_columns_of_another_kind_in_test_rows():
+    # A number column read as text in X_test used to become categories that
+    # never match X's, and the selector scored the column as harmless.
+    train, test = _drifting_sets(n_rows=60)
+    with pytest.raises(ValueError, match=r"'strong' \(float64 in X, (object|str)"):
+        AdversarialSelector().fit(train, X_test=test.astype({"strong": str}))
+    category = test.assign(b=pd.Categorical(np.where(test["b"] > 0, "hi", "lo")))
+    with pytest.raises(ValueError, match=r"'b' \(float64 in X, category in X_test\)"):
+        AdversarialSelector().fit(train, X_test=category)
+
+    # Numbers stored as objects, nullable integers and booleans are numbers.
+    train = train.assign(count=np.arange(60) % 7, flag=np.arange(60) % 2 == 0)
+    test = test.assign(
+        strong=test["strong"].astype(object),
+        count=pd.array(np.arange(60) % 5, dtype="Int64"),
+        flag=pd.array(np.arange(60) % 3 == 0, dtype="boolean"),
+    )
+    selector = AdversarialSelector(cv=3, random_state=0).fit(train, X_test=test)
+    assert "strong" in selector.dropped_
+
+
 def test_adversarial_rejects_estimator_without_importances():
     from sklearn.neighbors import KNeighborsClassifier
 

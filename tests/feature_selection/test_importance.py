@@ -59,6 +59,17 @@ def test_selection_stability_rejects_1d():
         selection_stability([True, False])
 
 
+def test_selection_stability_rejects_ragged_and_non_boolean_rows():
+    with pytest.raises(ValueError, match=r"rows have lengths \[1, 2\]"):
+        selection_stability([[True, False], [True]])
+    # Index lists would otherwise be read as "every feature selected".
+    with pytest.raises(ValueError, match=r"booleans.*np\.isin"):
+        selection_stability([[0, 2, 5], [1, 2, 3]])
+    with pytest.raises(ValueError, match="dtype float64"):
+        selection_stability([[0.2, 0.9], [0.1, 0.8]])
+    assert selection_stability([[1, 0, 1], [1, 1, 0]]) == pytest.approx(1 / 3)
+
+
 @pytest.mark.parametrize("make_data", [_binary, _multiclass])
 def test_shap_lightgbm_matches_tree_explainer(make_data):
     # LightGBM's own TreeSHAP against the shap package, which returns the

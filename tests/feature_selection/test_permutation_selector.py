@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import t as student_t
 from sklearn import config_context
@@ -107,6 +108,25 @@ def test_permutation_regression_scoring(make_informative):
     np.testing.assert_array_equal(selector.get_support(indices=True), [2])
     assert selector.scores_[2] > 1.0
     assert 0.0 <= selector.stability_ <= 1.0
+
+
+def test_permutation_empty_selection_warns_with_cause_and_fix():
+    # Two folds give the t-test one degree of freedom: clear drops of 0.2 in
+    # accuracy miss alpha, which the warning must say instead of dropping
+    # every column silently.
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(300, 4)), columns=["a", "b", "n1", "n2"])
+    y = (X["a"] + X["b"] + 0.3 * rng.normal(size=300) > 0).astype(int)
+
+    expected = r"such as feature 'b' \(mean drop 0\.22.*raise cv.*alpha=None"
+    with pytest.warns(UserWarning, match=expected):
+        selector = PermutationSelector(cv=2, random_state=0).fit(X, y)
+    assert not selector.support_.any()
+    assert (selector.scores_[:2] > 0.1).all()
+    assert (selector.p_values_[:2] > 0.05).all()
+
+    kept = PermutationSelector(cv=2, alpha=None, random_state=0).fit(X, y)
+    assert {"a", "b"} <= set(kept.get_feature_names_out())
 
 
 def test_permutation_invalid_alpha():

@@ -60,3 +60,28 @@ def test_selector_in_pipeline_after_column_transformer(selector):
     pd.testing.assert_index_equal(selected.index, frame.index)
     assert list(pipeline[:-1].get_feature_names_out()) == ["signal"]
     assert pipeline.score(frame, y) > 0.8
+
+
+@pytest.mark.parametrize(
+    "selector_class",
+    [BorutaSelector, NullImportanceSelector, ShapRFECV, PermutationSelector],
+    ids=lambda cls: cls.__name__,
+)
+def test_model_without_categories_names_model_and_column(selector_class):
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "signal": rng.normal(size=120),
+            "colour": pd.Categorical(rng.choice(["red", "blue"], size=120)),
+        }
+    )
+    y = (frame["signal"] > 0).astype(int)
+    selector = selector_class(RandomForestClassifier(n_estimators=5))
+
+    with pytest.raises(
+        ValueError, match=r"RandomForestClassifier.*non-numeric columns \['colour'\]"
+    ) as caught:
+        selector.fit(frame, y)
+    assert "could not convert string to float" in str(caught.value.__cause__)
