@@ -258,8 +258,24 @@ class _TabularNetBase(BaseEstimator):
             callbacks.append(("ema", EMACallback(self.ema)))
         return callbacks
 
+    def _check_device(self) -> None:
+        try:
+            device = torch.device(self.device)
+        except RuntimeError as error:
+            raise ValueError(
+                f"device={self.device!r} is not a torch device; use 'cpu', "
+                "'cuda' or 'cuda:0'."
+            ) from error
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r}, but this torch build "
+                f"({torch.__version__}) finds no CUDA device. Use device='cpu', "
+                "or install a CUDA build of torch on a machine with a GPU."
+            )
+
     def _fit_net(self, data: dict[str, np.ndarray], y: np.ndarray, n_outputs: int):
         hidden_sizes = self._validate_options()
+        self._check_device()
         seed = int(
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )

@@ -229,6 +229,15 @@ def test_classifier_rejects_missing_or_reordered_columns():
         clf.predict(X.to_numpy())
 
 
+@pytest.mark.parametrize("device", ["gpu", "cuda", "cuda:1"])
+def test_unusable_device_is_rejected_before_training(device):
+    if device != "gpu" and torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    X, y = _frame(n=40)
+    with pytest.raises(ValueError, match=rf"device='{device}'.*device='cpu'|'cpu'"):
+        TabularNetClassifier(**FAST, device=device).fit(X, y)
+
+
 def test_classifier_rejects_single_class_and_bad_options():
     X, _ = _frame()
     with pytest.raises(ValueError, match="only one class"):
