@@ -227,7 +227,7 @@ class _BaseStacking(BaseEstimator):
                 first_oof = _full_length(features, rows, n_samples)
             layer_input = self._next_input(features, fitted, X, rows)
 
-        self.oof_predictions_ = self._oof_frame(features, fitted, X)
+        self.oof_predictions_ = self._oof_frame(features, fitted, X, rows)
         covered = np.arange(n_samples) if rows is None else rows
         y_cov = y_array[covered]
         final_params = take_params(X, routed.final, rows)
@@ -322,11 +322,17 @@ class _BaseStacking(BaseEstimator):
     def _names(self, base: FittedBase, values: np.ndarray) -> list[str]:
         return feature_names(base.name, values.shape[1], base.classes)
 
-    def _oof_frame(self, features, fitted, X):
+    def _oof_frame(self, features, fitted, X, rows):
+        """Stack the last layer's features, labelled with ``X``'s index if it has one.
+
+        ``rows`` are the positions of the rows that received a prediction
+        (``None`` for all), so a frame keeps the labels of exactly those rows.
+        """
         names = [n for base in fitted for n in self._names(base, features[base.name])]
         stacked = np.hstack([features[base.name] for base in fitted])
         if isinstance(X, pd.DataFrame):
-            return pd.DataFrame(stacked, columns=names)
+            index = X.index if rows is None else X.index[rows]
+            return pd.DataFrame(stacked, index=index, columns=names)
         return stacked
 
     # The guard ---------------------------------------------------------------
@@ -479,7 +485,8 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
         The fitted final estimator.
     oof_predictions_ : ndarray or DataFrame
         Out-of-fold features of the last layer, one column per binary model
-        or per class, for the rows the final estimator was trained on.
+        or per class, for the rows the final estimator was trained on. A
+        DataFrame ``X`` gives a DataFrame with the index labels of those rows.
     base_scores_ : dict
         Out-of-fold score of each first-layer ``predict_proba`` model
         (empty when ``guard=False``).
@@ -573,7 +580,9 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
     final_estimator_ : estimator
         The fitted final estimator.
     oof_predictions_ : ndarray or DataFrame
-        Out-of-fold features of the last layer.
+        Out-of-fold features of the last layer, for the rows the final
+        estimator was trained on. A DataFrame ``X`` gives a DataFrame with
+        the index labels of those rows.
     base_scores_ : dict
         Out-of-fold R² of each first-layer model.
     stack_score_ : float or None
