@@ -19,7 +19,7 @@ from sklearn.base import (
 )
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils._metadata_requests import MetadataRouter
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -92,7 +92,13 @@ class _BaseStacking(BaseEstimator):
         "refit": ["boolean"],
         "guard": ["boolean"],
         "early_stopping": ["boolean", StrOptions({"inner"})],
-        "n_jobs": [Integral, None],
+        # joblib rejects n_jobs=0 only once the folds are dispatched, so the
+        # constraint rejects it before any model is fitted.
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -473,7 +479,9 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
         base models, as in :func:`~sktricks.model_selection.cross_val_oof`;
         other models ignore it.
     n_jobs : int, default=None
-        Folds fitted in parallel.
+        Number of folds fitted in parallel. ``None`` means 1 unless in a
+        ``joblib.parallel_config`` context, and ``-1`` means all
+        processors. 0 is invalid.
     verbose : int, default=0
         Progress bars over the folds when positive.
 
@@ -569,7 +577,9 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
     early_stopping : bool or "inner", default=False
         Early stopping per fold for boosting base models.
     n_jobs : int, default=None
-        Folds fitted in parallel.
+        Number of folds fitted in parallel. ``None`` means 1 unless in a
+        ``joblib.parallel_config`` context, and ``-1`` means all
+        processors. 0 is invalid.
     verbose : int, default=0
         Progress bars when positive.
 

@@ -518,3 +518,18 @@ def test_stacking_two_layers_oof_index_keeps_covered_rows():
     first = np.concatenate([test for _, test in cv.split(X)])
     second = first[np.concatenate([test for _, test in cv.split(X[first])])]
     pd.testing.assert_index_equal(stack.oof_predictions_.index, X_frame.index[second])
+
+
+@pytest.mark.parametrize(
+    "stack_cls, base",
+    [(StackingClassifier, LogisticRegression()), (StackingRegressor, Ridge())],
+)
+def test_stacking_n_jobs_zero_raises(stack_cls, base):
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = stack_cls([("base", base)], cv=3, n_jobs=0)
+    message = (
+        rf"'n_jobs' parameter of {stack_cls.__name__} must be an int in the "
+        r"range \(-inf, -1\], an int in the range \[1, inf\) or None. Got 0"
+    )
+    with pytest.raises(ValueError, match=message):
+        stack.fit(X, y)
