@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sktricks.ensemble._errors import naming_errors
 from sktricks.model_selection._early_stopping import (
     boosting_family,
     needs_contiguous_labels,
@@ -36,6 +38,7 @@ from sktricks.model_selection._early_stopping import (
 from sktricks.model_selection._oof import (
     _METHODS,
     _fit_fold,
+    _FoldOutput,
     _FoldSettings,
     _plan_oof,
     _PrecomputedPredictions,
@@ -64,12 +67,11 @@ class FittedBase:
     def raw(self, X: Any) -> np.ndarray:
         """Average the models' outputs; classifiers keep one column per class."""
         settings = _settings(self.method, self.classes)
-        outputs = np.stack(
-            [
-                _predict(model, X, classes, settings, self.encoded)
-                for model, classes in zip(self.models, self.model_classes, strict=False)
-            ]
-        )
+        predictions = []
+        for model, classes in zip(self.models, self.model_classes, strict=False):
+            with naming_errors(self.name, model, X):
+                predictions.append(_predict(model, X, classes, settings, self.encoded))
+        outputs = np.stack(predictions)
         if self.method == "predict" and self.classes is not None:
             # Labels cannot be averaged: the most frequent label wins.
             codes = np.searchsorted(self.classes, outputs)
@@ -417,8 +419,9 @@ def fit_layer_out_of_fold(
         for spec in specs
     ]
     if partition:
-        plans = [
-            _plan_oof(
+        plans = []
+        for spec, stop in zip(specs, stops, strict=True):
+            plan = _plan_oof(
                 spec.estimator,
                 X,
                 y,
@@ -434,8 +437,8 @@ def fit_layer_out_of_fold(
                 validation_fraction=0.1,
                 random_state=random_state,
             )
-            for spec, stop in zip(specs, stops, strict=True)
-        ]
+            plan.fold_step = partial(_fit_named_fold, spec.name)
+            plans.append(plan)
         results = run_oof_plans(plans, n_jobs=n_jobs, verbose=verbose)
         fitted = [
             (
@@ -447,6 +450,7 @@ def fit_layer_out_of_fold(
     else:
         fitted = [
             _fit_any_folds(
+                spec.name,
                 spec.estimator,
                 X,
                 y,
@@ -479,7 +483,14 @@ def fit_layer_out_of_fold(
     return layer
 
 
+def _fit_named_fold(name: str, estimator: Any, X: Any, *args: Any) -> _FoldOutput:
+    """Fit and predict one fold as ``_fit_fold`` does, naming the model on error."""
+    with naming_errors(name, estimator, X):
+        return _fit_fold(estimator, X, *args)
+
+
 def _fit_any_folds(
+    name: str,
     estimator: Any,
     X: Any,
     y: np.ndarray,
@@ -509,8 +520,8 @@ def _fit_any_folds(
     counts = np.zeros(n_samples)
     models = []
     for (train, test), seed in zip(folds, seeds, strict=False):
-        output = _fit_fold(
-            clone(estimator), X, y, train, test, params, None, settings, seed
+        output = _fit_named_fold(
+            name, clone(estimator), X, y, train, test, params, None, settings, seed
         )
         features = to_features(output.oof, method, classes)
         if total is None:
@@ -537,7 +548,8 @@ def fit_full(
     model = clone(estimator)
     encoded = classes is not None and needs_contiguous_labels(estimator, False)
     target = np.searchsorted(classes, y) if classes is not None and encoded else y
-    model.fit(X, target, **params)
+    with naming_errors(name, estimator, X):
+        model.fit(X, target, **params)
     model_classes = [None if classes is None else classes]
     return FittedBase(name, method, classes, [model], model_classes, encoded)
 

@@ -30,6 +30,7 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 
 
 class _BaseBlending(BaseEstimator):
@@ -142,9 +143,10 @@ class _BaseBlending(BaseEstimator):
         features = self._features(take_rows(X, held))
 
         self.final_estimator_ = clone(final)
-        self.final_estimator_.fit(
-            features, y_array[held], **take_params(X, routed.final, held)
-        )
+        with naming_errors(FINAL_ESTIMATOR, final, features):
+            self.final_estimator_.fit(
+                features, y_array[held], **take_params(X, routed.final, held)
+            )
 
         if self.refit_base:
             # The final estimator keeps what it learned on the held-out

@@ -43,6 +43,7 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 from sktricks.exceptions import SktricksWarning
 
 logger = logging.getLogger(__name__)
@@ -239,7 +240,8 @@ class _BaseStacking(BaseEstimator):
         final_params = take_params(X, routed.final, rows)
 
         self.final_estimator_ = clone(final)
-        self.final_estimator_.fit(layer_input, y_cov, **final_params)
+        with naming_errors(FINAL_ESTIMATOR, final, layer_input):
+            self.final_estimator_.fit(layer_input, y_cov, **final_params)
 
         self.base_scores_, self.stack_score_ = self._scores(
             {name: values[covered] for name, values in first_oof.items()},
@@ -375,7 +377,7 @@ class _BaseStacking(BaseEstimator):
         method = "predict_proba" if classes is not None else "predict"
         counts = np.bincount(np.concatenate([t for _, t in folds]), minlength=len(y))
         oof, _ = fit_out_of_fold(
-            "final_estimator",
+            FINAL_ESTIMATOR,
             final,
             layer_input,
             y,
