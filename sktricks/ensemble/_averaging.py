@@ -9,7 +9,6 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
@@ -30,6 +29,7 @@ from sktricks.ensemble._base import (
     route_params,
     validate_input,
 )
+from sktricks.ensemble._composition import NamedEstimatorsMixin
 
 _EPS = 1e-15
 
@@ -60,7 +60,7 @@ def combine(
     return np.asarray(blended)
 
 
-class _BaseAveraging(BaseEstimator):
+class _BaseAveraging(NamedEstimatorsMixin):
     _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "method": [StrOptions({"mean", "rank", "geometric"})],
@@ -95,7 +95,7 @@ class _BaseAveraging(BaseEstimator):
             Each model by name, and the splitter (``splitter``), which only
             ``weights="optimize"`` uses.
         """
-        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        pairs = check_named_estimators(self.estimators, self)
         return metadata_router(self, pairs, cv=self.cv)
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -131,7 +131,7 @@ class _BaseAveraging(BaseEstimator):
             The fitted ensemble.
         """
         X = validate_input(self, X, y)
-        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        pairs = check_named_estimators(self.estimators, self)
         user_weights = self._validate_weights(len(pairs))
         classifier = isinstance(self, ClassifierMixin)
         n_samples = X.shape[0]
@@ -291,6 +291,8 @@ class AveragingClassifier(ClassifierMixin, _BaseAveraging):
     ----------
     estimators : list of (str, estimator)
         Models with ``predict_proba``.
+        Unique names address the models in ``set_params`` and
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"rank"`` averages each model's ranks over the rows being predicted,
         so it depends on the batch: use it to order rows, for ROC AUC.
@@ -344,6 +346,8 @@ class AveragingRegressor(RegressorMixin, _BaseAveraging):
     ----------
     estimators : list of (str, estimator)
         The models.
+        Unique names address the models in ``set_params`` and
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"geometric"`` needs positive predictions; ``"rank"`` returns mean
         ranks in (0, 1] over the rows being predicted.

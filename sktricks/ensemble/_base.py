@@ -161,11 +161,16 @@ def validate_input(estimator: Any, X: Any, y: Any = None, reset: bool = True) ->
     return X
 
 
-def check_named_estimators(estimators: Any, owner: str) -> list[tuple[str, Any]]:
-    """Validate a list of ``(name, estimator)`` pairs."""
+def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]:
+    """Validate a list of ``(name, estimator)`` pairs of the ensemble ``owner``.
+
+    Names address the models in ``set_params`` as ``<name>__<parameter>``,
+    so a name may not contain ``__`` or equal a parameter of ``owner``.
+    """
+    owner_name = type(owner).__name__
     if not isinstance(estimators, (list, tuple)) or len(estimators) == 0:
         raise ValueError(
-            f"{owner} needs a non-empty list of (name, estimator) pairs; got "
+            f"{owner_name} needs a non-empty list of (name, estimator) pairs; got "
             f"{estimators!r}."
         )
     pairs = []
@@ -177,13 +182,25 @@ def check_named_estimators(estimators: Any, owner: str) -> list[tuple[str, Any]]
             or not hasattr(item[1], "fit")
         ):
             raise ValueError(
-                f"{owner} takes (name, estimator) pairs; {item!r} is not one."
+                f"{owner_name} takes (name, estimator) pairs; {item!r} is not one."
             )
         pairs.append(item)
     names = [name for name, _ in pairs]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"Estimator names must be unique; {duplicates} repeat.")
+    with_separator = [name for name in names if "__" in name]
+    if with_separator:
+        raise ValueError(
+            f"Estimator names must not contain '__', which set_params reads as "
+            f"<name>__<parameter>; rename {with_separator}."
+        )
+    clashes = sorted(set(names) & set(owner.get_params(deep=False)))
+    if clashes:
+        raise ValueError(
+            f"Estimator names {clashes} are also parameters of {owner_name}, so "
+            "set_params could not tell them apart; rename those estimators."
+        )
     return pairs
 
 

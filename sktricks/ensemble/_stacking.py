@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
@@ -43,6 +42,7 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._composition import NamedEstimatorsMixin, is_layered
 from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 from sktricks.exceptions import SktricksWarning
 
@@ -81,7 +81,7 @@ def _full_length(
     return full
 
 
-class _BaseStacking(BaseEstimator):
+class _BaseStacking(NamedEstimatorsMixin):
     """Fit the layers out of fold, then the final estimator on their output."""
 
     _parameter_constraints: ClassVar[dict] = {
@@ -138,16 +138,18 @@ class _BaseStacking(BaseEstimator):
     def _layers(self) -> list[list[tuple[str, Any]]]:
         """``estimators`` as a list of layers of (name, estimator) pairs."""
         estimators = self.estimators
-        if estimators and all(isinstance(layer, list) for layer in estimators):
-            layers = [
-                check_named_estimators(layer, type(self).__name__)
-                for layer in estimators
-            ]
+        if is_layered(estimators):
+            layers = [check_named_estimators(layer, self) for layer in estimators]
         else:
-            layers = [check_named_estimators(estimators, type(self).__name__)]
+            layers = [check_named_estimators(estimators, self)]
         names = [name for layer in layers for name, _ in layer]
-        if len(set(names)) != len(names):
-            raise ValueError(f"Estimator names must be unique across layers: {names}.")
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                "Estimator names must be unique across layers, because "
+                f"set_params reaches each model by its name, but {repeated} "
+                "occur more than once. Rename the models of one layer."
+            )
         return layers
 
     def _final_or_default(self) -> Any:
@@ -449,7 +451,11 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
     ----------
     estimators : list of (str, estimator) or list of such lists
         The base models. A list of lists is a multi-layer stack: each layer
-        is fitted out of fold on the output of the layer below.
+        is fitted out of fold on the output of the layer below. Names must
+        be unique across all layers. ``set_params`` and ``GridSearchCV``
+        address a model's parameters as ``<name>__<parameter>``, for example
+        ``lr__C``, and the final estimator's as
+        ``final_estimator__<parameter>``.
     final_estimator : estimator, default=None
         Learns from the last layer's output; ``LogisticRegression()`` when
         ``None``.
@@ -562,7 +568,10 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
     Parameters
     ----------
     estimators : list of (str, estimator) or list of such lists
-        The base models, or a list of layers.
+        The base models, or a list of layers. Names must be unique across
+        all layers; ``<name>__<parameter>`` and
+        ``final_estimator__<parameter>`` address the models in
+        ``set_params``.
     final_estimator : estimator, default=None
         ``RidgeCV()`` when ``None``.
     cv : int, cross-validation generator or iterable, default=5
