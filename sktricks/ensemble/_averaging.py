@@ -347,7 +347,8 @@ class AveragingRegressor(RegressorMixin, _BaseAveraging):
     estimators : list of (str, estimator)
         The models.
         Unique names address the models in ``set_params`` and
-        ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example
+        ``ridge__alpha``.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"geometric"`` needs positive predictions; ``"rank"`` returns mean
         ranks in (0, 1] over the rows being predicted.

@@ -250,7 +250,8 @@ class BlendingRegressor(RegressorMixin, _BaseBlending):
     estimators : list of (str, estimator)
         Base models.
         Unique names address the models in ``set_params`` and
-        ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example
+        ``ridge__alpha``.
     final_estimator : estimator, default=None
         ``RidgeCV()`` when ``None``. ``set_params`` reaches its
         parameters as ``final_estimator__<parameter>``.

@@ -364,7 +364,8 @@ class EnsembleSelectionRegressor(RegressorMixin, _BaseEnsembleSelection):
     estimators : list of (str, estimator)
         Candidate models.
         Unique names address the models in ``set_params`` and
-        ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example
+        ``ridge__alpha``.
     scoring : str or callable, default=None
         Scorer to maximise; ``"neg_mean_squared_error"`` when ``None``.
     n_iter : int, default=50
