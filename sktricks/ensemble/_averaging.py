@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any, ClassVar
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
@@ -29,6 +29,7 @@ from sktricks.ensemble._base import (
     route_params,
     validate_input,
 )
+from sktricks.ensemble._composition import NamedEstimatorsMixin
 
 _EPS = 1e-15
 
@@ -59,7 +60,7 @@ def combine(
     return np.asarray(blended)
 
 
-class _BaseAveraging(BaseEstimator):
+class _BaseAveraging(NamedEstimatorsMixin):
     _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "method": [StrOptions({"mean", "rank", "geometric"})],
@@ -94,7 +95,7 @@ class _BaseAveraging(BaseEstimator):
             Each model by name, and the splitter (``splitter``), which only
             ``weights="optimize"`` uses.
         """
-        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        pairs = check_named_estimators(self.estimators, self)
         return metadata_router(self, pairs, cv=self.cv)
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -130,14 +131,14 @@ class _BaseAveraging(BaseEstimator):
             The fitted ensemble.
         """
         X = validate_input(self, X, y)
-        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        pairs = check_named_estimators(self.estimators, self)
+        user_weights = self._validate_weights(len(pairs))
         classifier = isinstance(self, ClassifierMixin)
         n_samples = X.shape[0]
         y_array, classes = prepare_target(y, n_samples, classifier)
         if classes is not None:
             self.classes_ = classes
         routed = route_params(self, pairs, None, sample_weight, groups, fit_params)
-        self._check_options(len(pairs))
         method = "predict_proba" if classifier else "predict"
         methods = [resolve_method(name, est, method, classifier) for name, est in pairs]
 
@@ -177,11 +178,20 @@ class _BaseAveraging(BaseEstimator):
                 )
                 for (name, est), m in zip(pairs, methods, strict=False)
             ]
-            given = np.ones(len(pairs)) if self.weights is None else self.weights
-            self.weights_ = np.asarray(given, dtype=float) / np.sum(given)
+            weights = np.ones(len(pairs)) if user_weights is None else user_weights
+            # Dividing by the maximum first keeps the sum finite for weights
+            # near the float maximum.
+            scaled = weights / weights.max()
+            self.weights_ = scaled / scaled.sum()
         return self
 
-    def _check_options(self, n_models: int) -> None:
+    def _validate_weights(self, n_models: int) -> np.ndarray | None:
+        """Return ``weights`` as floats, or None when it is ``"optimize"`` or None.
+
+        The parameter constraint accepts any array-like, so NaN, infinity and
+        strings would otherwise reach the arithmetic and give NaN predictions
+        or a numpy TypeError.
+        """
         if isinstance(self.weights, str):
             if self.method == "rank":
                 raise ValueError(
@@ -189,15 +199,23 @@ class _BaseAveraging(BaseEstimator):
                     "error, which ranks do not have; use method='mean' or "
                     "'geometric', or give the weights."
                 )
-            return
+            return None
         if self.weights is None:
-            return
-        weights = np.asarray(self.weights, dtype=float)
-        if weights.shape != (n_models,) or np.any(weights < 0) or weights.sum() <= 0:
-            raise ValueError(
-                f"weights={self.weights!r} must be {n_models} non-negative numbers "
-                "with a positive sum, or 'optimize'."
-            )
+            return None
+        items = np.asarray(self.weights, dtype=object)
+        numeric = items.shape == (n_models,) and all(
+            isinstance(item, Real) for item in items
+        )
+        if numeric:
+            weights = items.astype(float)
+            finite = np.all(np.isfinite(weights))
+            if finite and np.all(weights >= 0) and np.any(weights > 0):
+                return weights
+        raise ValueError(
+            f"weights={self.weights!r} must be {n_models} finite, non-negative "
+            "numbers with a positive sum (one per estimator), None for equal "
+            "weights, or 'optimize'."
+        )
 
     def _layout(self, oof: np.ndarray) -> np.ndarray:
         if not hasattr(self, "classes_"):
@@ -273,12 +291,15 @@ class AveragingClassifier(ClassifierMixin, _BaseAveraging):
     ----------
     estimators : list of (str, estimator)
         Models with ``predict_proba``.
+        Unique names address the models in ``set_params`` and
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"rank"`` averages each model's ranks over the rows being predicted,
         so it depends on the batch: use it to order rows, for ROC AUC.
     weights : array-like of shape (n_estimators,), "optimize" or None, \
             default=None
-        Model weights (normalised to sum to one); ``None`` weighs equally.
+        Finite, non-negative model weights with a positive sum, normalised
+        to sum to one; ``None`` weighs equally.
     cv : int, cross-validation generator or iterable, default=5
         Folds for ``weights="optimize"``.
 
@@ -325,12 +346,16 @@ class AveragingRegressor(RegressorMixin, _BaseAveraging):
     ----------
     estimators : list of (str, estimator)
         The models.
+        Unique names address the models in ``set_params`` and
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example
+        ``ridge__alpha``.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"geometric"`` needs positive predictions; ``"rank"`` returns mean
         ranks in (0, 1] over the rows being predicted.
     weights : array-like of shape (n_estimators,), "optimize" or None, \
             default=None
-        Model weights; ``None`` weighs equally.
+        Finite, non-negative model weights with a positive sum; ``None``
+        weighs equally.
     cv : int, cross-validation generator or iterable, default=5
         Folds for ``weights="optimize"``.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sktricks.ensemble._errors import naming_errors
 from sktricks.model_selection._early_stopping import (
     boosting_family,
     needs_contiguous_labels,
@@ -36,6 +38,7 @@ from sktricks.model_selection._early_stopping import (
 from sktricks.model_selection._oof import (
     _METHODS,
     _fit_fold,
+    _FoldOutput,
     _FoldSettings,
     _plan_oof,
     _PrecomputedPredictions,
@@ -64,12 +67,11 @@ class FittedBase:
     def raw(self, X: Any) -> np.ndarray:
         """Average the models' outputs; classifiers keep one column per class."""
         settings = _settings(self.method, self.classes)
-        outputs = np.stack(
-            [
-                _predict(model, X, classes, settings, self.encoded)
-                for model, classes in zip(self.models, self.model_classes, strict=False)
-            ]
-        )
+        predictions = []
+        for model, classes in zip(self.models, self.model_classes, strict=False):
+            with naming_errors(self.name, model, X):
+                predictions.append(_predict(model, X, classes, settings, self.encoded))
+        outputs = np.stack(predictions)
         if self.method == "predict" and self.classes is not None:
             # Labels cannot be averaged: the most frequent label wins.
             codes = np.searchsorted(self.classes, outputs)
@@ -159,11 +161,16 @@ def validate_input(estimator: Any, X: Any, y: Any = None, reset: bool = True) ->
     return X
 
 
-def check_named_estimators(estimators: Any, owner: str) -> list[tuple[str, Any]]:
-    """Validate a list of ``(name, estimator)`` pairs."""
+def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]:
+    """Validate a list of ``(name, estimator)`` pairs of the ensemble ``owner``.
+
+    Names address the models in ``set_params`` as ``<name>__<parameter>``,
+    so a name may not contain ``__`` or equal a parameter of ``owner``.
+    """
+    owner_name = type(owner).__name__
     if not isinstance(estimators, (list, tuple)) or len(estimators) == 0:
         raise ValueError(
-            f"{owner} needs a non-empty list of (name, estimator) pairs; got "
+            f"{owner_name} needs a non-empty list of (name, estimator) pairs; got "
             f"{estimators!r}."
         )
     pairs = []
@@ -175,13 +182,25 @@ def check_named_estimators(estimators: Any, owner: str) -> list[tuple[str, Any]]
             or not hasattr(item[1], "fit")
         ):
             raise ValueError(
-                f"{owner} takes (name, estimator) pairs; {item!r} is not one."
+                f"{owner_name} takes (name, estimator) pairs; {item!r} is not one."
             )
         pairs.append(item)
     names = [name for name, _ in pairs]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"Estimator names must be unique; {duplicates} repeat.")
+    with_separator = [name for name in names if "__" in name]
+    if with_separator:
+        raise ValueError(
+            f"Estimator names must not contain '__', which set_params reads as "
+            f"<name>__<parameter>; rename {with_separator}."
+        )
+    clashes = sorted(set(names) & set(owner.get_params(deep=False)))
+    if clashes:
+        raise ValueError(
+            f"Estimator names {clashes} are also parameters of {owner_name}, so "
+            "set_params could not tell them apart; rename those estimators."
+        )
     return pairs
 
 
@@ -417,8 +436,9 @@ def fit_layer_out_of_fold(
         for spec in specs
     ]
     if partition:
-        plans = [
-            _plan_oof(
+        plans = []
+        for spec, stop in zip(specs, stops, strict=True):
+            plan = _plan_oof(
                 spec.estimator,
                 X,
                 y,
@@ -434,8 +454,8 @@ def fit_layer_out_of_fold(
                 validation_fraction=0.1,
                 random_state=random_state,
             )
-            for spec, stop in zip(specs, stops, strict=True)
-        ]
+            plan.fold_step = partial(_fit_named_fold, spec.name)
+            plans.append(plan)
         results = run_oof_plans(plans, n_jobs=n_jobs, verbose=verbose)
         fitted = [
             (
@@ -447,6 +467,7 @@ def fit_layer_out_of_fold(
     else:
         fitted = [
             _fit_any_folds(
+                spec.name,
                 spec.estimator,
                 X,
                 y,
@@ -479,7 +500,14 @@ def fit_layer_out_of_fold(
     return layer
 
 
+def _fit_named_fold(name: str, estimator: Any, X: Any, *args: Any) -> _FoldOutput:
+    """Fit and predict one fold as ``_fit_fold`` does, naming the model on error."""
+    with naming_errors(name, estimator, X):
+        return _fit_fold(estimator, X, *args)
+
+
 def _fit_any_folds(
+    name: str,
     estimator: Any,
     X: Any,
     y: np.ndarray,
@@ -509,8 +537,8 @@ def _fit_any_folds(
     counts = np.zeros(n_samples)
     models = []
     for (train, test), seed in zip(folds, seeds, strict=False):
-        output = _fit_fold(
-            clone(estimator), X, y, train, test, params, None, settings, seed
+        output = _fit_named_fold(
+            name, clone(estimator), X, y, train, test, params, None, settings, seed
         )
         features = to_features(output.oof, method, classes)
         if total is None:
@@ -537,7 +565,8 @@ def fit_full(
     model = clone(estimator)
     encoded = classes is not None and needs_contiguous_labels(estimator, False)
     target = np.searchsorted(classes, y) if classes is not None and encoded else y
-    model.fit(X, target, **params)
+    with naming_errors(name, estimator, X):
+        model.fit(X, target, **params)
     model_classes = [None if classes is None else classes]
     return FittedBase(name, method, classes, [model], model_classes, encoded)
 

@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
@@ -30,9 +29,11 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._composition import NamedEstimatorsMixin
+from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 
 
-class _BaseBlending(BaseEstimator):
+class _BaseBlending(NamedEstimatorsMixin):
     _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "final_estimator": [HasMethods("fit"), None],
@@ -76,7 +77,7 @@ class _BaseBlending(BaseEstimator):
         routing : MetadataRouter
             Each base model by name, and ``final_estimator``.
         """
-        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        pairs = check_named_estimators(self.estimators, self)
         return metadata_router(self, pairs, self._final_or_default())
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -105,7 +106,7 @@ class _BaseBlending(BaseEstimator):
             The fitted blend.
         """
         X = validate_input(self, X, y)
-        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        pairs = check_named_estimators(self.estimators, self)
         classifier = isinstance(self, ClassifierMixin)
         y_array, classes = prepare_target(y, X.shape[0], classifier)
         if classes is not None:
@@ -142,9 +143,10 @@ class _BaseBlending(BaseEstimator):
         features = self._features(take_rows(X, held))
 
         self.final_estimator_ = clone(final)
-        self.final_estimator_.fit(
-            features, y_array[held], **take_params(X, routed.final, held)
-        )
+        with naming_errors(FINAL_ESTIMATOR, final, features):
+            self.final_estimator_.fit(
+                features, y_array[held], **take_params(X, routed.final, held)
+            )
 
         if self.refit_base:
             # The final estimator keeps what it learned on the held-out
@@ -186,8 +188,11 @@ class BlendingClassifier(ClassifierMixin, _BaseBlending):
     estimators : list of (str, estimator)
         Base models; each uses ``predict_proba``, else ``decision_function``,
         else ``predict``.
+        Unique names address the models in ``set_params`` and
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
     final_estimator : estimator, default=None
-        ``LogisticRegression()`` when ``None``.
+        ``LogisticRegression()`` when ``None``. ``set_params`` reaches its
+        parameters as ``final_estimator__<parameter>``.
     holdout : float, default=0.2
         Share of rows held out (stratified) for the final estimator.
     refit_base : bool, default=True
@@ -244,8 +249,12 @@ class BlendingRegressor(RegressorMixin, _BaseBlending):
     ----------
     estimators : list of (str, estimator)
         Base models.
+        Unique names address the models in ``set_params`` and
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example
+        ``ridge__alpha``.
     final_estimator : estimator, default=None
-        ``RidgeCV()`` when ``None``.
+        ``RidgeCV()`` when ``None``. ``set_params`` reaches its
+        parameters as ``final_estimator__<parameter>``.
     holdout : float, default=0.2
         Share of rows held out for the final estimator.
     refit_base : bool, default=True

@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
@@ -31,6 +30,7 @@ from sktricks.ensemble._base import (
     route_params,
     validate_input,
 )
+from sktricks.ensemble._composition import NamedEstimatorsMixin
 from sktricks.model_selection._oof import _PrecomputedPredictions
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def greedy_selection(
     return counts, np.asarray(trajectory)
 
 
-class _BaseEnsembleSelection(BaseEstimator):
+class _BaseEnsembleSelection(NamedEstimatorsMixin):
     _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "scoring": [str, callable, None],
@@ -127,7 +127,7 @@ class _BaseEnsembleSelection(BaseEstimator):
         routing : MetadataRouter
             Each candidate by name, and the splitter (``splitter``).
         """
-        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        pairs = check_named_estimators(self.estimators, self)
         return metadata_router(self, pairs, cv=self.cv)
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -163,7 +163,7 @@ class _BaseEnsembleSelection(BaseEstimator):
             The fitted ensemble.
         """
         X = validate_input(self, X, y)
-        pairs = check_named_estimators(self.estimators, type(self).__name__)
+        pairs = check_named_estimators(self.estimators, self)
         classifier = isinstance(self, ClassifierMixin)
         n_samples = X.shape[0]
         y_array, classes = prepare_target(y, n_samples, classifier)
@@ -282,6 +282,8 @@ class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):
     ----------
     estimators : list of (str, estimator)
         Candidate models; each needs ``predict_proba``.
+        Unique names address the models in ``set_params`` and
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
     scoring : str or callable, default=None
         Scorer the selection maximises; ``"neg_log_loss"`` when ``None``.
     n_iter : int, default=50
@@ -361,6 +363,9 @@ class EnsembleSelectionRegressor(RegressorMixin, _BaseEnsembleSelection):
     ----------
     estimators : list of (str, estimator)
         Candidate models.
+        Unique names address the models in ``set_params`` and
+        ``GridSearchCV`` as ``<name>__<parameter>``, for example
+        ``ridge__alpha``.
     scoring : str or callable, default=None
         Scorer to maximise; ``"neg_mean_squared_error"`` when ``None``.
     n_iter : int, default=50

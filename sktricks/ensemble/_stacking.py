@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
@@ -19,7 +18,7 @@ from sklearn.base import (
 )
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils._metadata_requests import MetadataRouter
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -43,6 +42,8 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._composition import NamedEstimatorsMixin, is_layered
+from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 from sktricks.exceptions import SktricksWarning
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def _full_length(
     return full
 
 
-class _BaseStacking(BaseEstimator):
+class _BaseStacking(NamedEstimatorsMixin):
     """Fit the layers out of fold, then the final estimator on their output."""
 
     _parameter_constraints: ClassVar[dict] = {
@@ -92,7 +93,13 @@ class _BaseStacking(BaseEstimator):
         "refit": ["boolean"],
         "guard": ["boolean"],
         "early_stopping": ["boolean", StrOptions({"inner"})],
-        "n_jobs": [Integral, None],
+        # joblib rejects n_jobs=0 only once the folds are dispatched, so the
+        # constraint rejects it before any model is fitted.
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -131,16 +138,18 @@ class _BaseStacking(BaseEstimator):
     def _layers(self) -> list[list[tuple[str, Any]]]:
         """``estimators`` as a list of layers of (name, estimator) pairs."""
         estimators = self.estimators
-        if estimators and all(isinstance(layer, list) for layer in estimators):
-            layers = [
-                check_named_estimators(layer, type(self).__name__)
-                for layer in estimators
-            ]
+        if is_layered(estimators):
+            layers = [check_named_estimators(layer, self) for layer in estimators]
         else:
-            layers = [check_named_estimators(estimators, type(self).__name__)]
+            layers = [check_named_estimators(estimators, self)]
         names = [name for layer in layers for name, _ in layer]
-        if len(set(names)) != len(names):
-            raise ValueError(f"Estimator names must be unique across layers: {names}.")
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                "Estimator names must be unique across layers, because "
+                f"set_params reaches each model by its name, but {repeated} "
+                "occur more than once. Rename the models of one layer."
+            )
         return layers
 
     def _final_or_default(self) -> Any:
@@ -227,13 +236,14 @@ class _BaseStacking(BaseEstimator):
                 first_oof = _full_length(features, rows, n_samples)
             layer_input = self._next_input(features, fitted, X, rows)
 
-        self.oof_predictions_ = self._oof_frame(features, fitted, X)
+        self.oof_predictions_ = self._oof_frame(features, fitted, X, rows)
         covered = np.arange(n_samples) if rows is None else rows
         y_cov = y_array[covered]
         final_params = take_params(X, routed.final, rows)
 
         self.final_estimator_ = clone(final)
-        self.final_estimator_.fit(layer_input, y_cov, **final_params)
+        with naming_errors(FINAL_ESTIMATOR, final, layer_input):
+            self.final_estimator_.fit(layer_input, y_cov, **final_params)
 
         self.base_scores_, self.stack_score_ = self._scores(
             {name: values[covered] for name, values in first_oof.items()},
@@ -322,11 +332,17 @@ class _BaseStacking(BaseEstimator):
     def _names(self, base: FittedBase, values: np.ndarray) -> list[str]:
         return feature_names(base.name, values.shape[1], base.classes)
 
-    def _oof_frame(self, features, fitted, X):
+    def _oof_frame(self, features, fitted, X, rows):
+        """Stack the last layer's features, labelled with ``X``'s index if it has one.
+
+        ``rows`` are the positions of the rows that received a prediction
+        (``None`` for all), so a frame keeps the labels of exactly those rows.
+        """
         names = [n for base in fitted for n in self._names(base, features[base.name])]
         stacked = np.hstack([features[base.name] for base in fitted])
         if isinstance(X, pd.DataFrame):
-            return pd.DataFrame(stacked, columns=names)
+            index = X.index if rows is None else X.index[rows]
+            return pd.DataFrame(stacked, index=index, columns=names)
         return stacked
 
     # The guard ---------------------------------------------------------------
@@ -363,7 +379,7 @@ class _BaseStacking(BaseEstimator):
         method = "predict_proba" if classes is not None else "predict"
         counts = np.bincount(np.concatenate([t for _, t in folds]), minlength=len(y))
         oof, _ = fit_out_of_fold(
-            "final_estimator",
+            FINAL_ESTIMATOR,
             final,
             layer_input,
             y,
@@ -435,7 +451,11 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
     ----------
     estimators : list of (str, estimator) or list of such lists
         The base models. A list of lists is a multi-layer stack: each layer
-        is fitted out of fold on the output of the layer below.
+        is fitted out of fold on the output of the layer below. Names must
+        be unique across all layers. ``set_params`` and ``GridSearchCV``
+        address a model's parameters as ``<name>__<parameter>``, for example
+        ``lr__C``, and the final estimator's as
+        ``final_estimator__<parameter>``.
     final_estimator : estimator, default=None
         Learns from the last layer's output; ``LogisticRegression()`` when
         ``None``.
@@ -467,7 +487,9 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
         base models, as in :func:`~sktricks.model_selection.cross_val_oof`;
         other models ignore it.
     n_jobs : int, default=None
-        Folds fitted in parallel.
+        Number of folds fitted in parallel. ``None`` means 1 unless in a
+        ``joblib.parallel_config`` context, and ``-1`` means all
+        processors. 0 is invalid.
     verbose : int, default=0
         Progress bars over the folds when positive.
 
@@ -479,7 +501,8 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
         The fitted final estimator.
     oof_predictions_ : ndarray or DataFrame
         Out-of-fold features of the last layer, one column per binary model
-        or per class, for the rows the final estimator was trained on.
+        or per class, for the rows the final estimator was trained on. A
+        DataFrame ``X`` gives a DataFrame with the index labels of those rows.
     base_scores_ : dict
         Out-of-fold score of each first-layer ``predict_proba`` model
         (empty when ``guard=False``).
@@ -545,7 +568,10 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
     Parameters
     ----------
     estimators : list of (str, estimator) or list of such lists
-        The base models, or a list of layers.
+        The base models, or a list of layers. Names must be unique across
+        all layers; ``<name>__<parameter>`` and
+        ``final_estimator__<parameter>`` address the models in
+        ``set_params``.
     final_estimator : estimator, default=None
         ``RidgeCV()`` when ``None``.
     cv : int, cross-validation generator or iterable, default=5
@@ -562,7 +588,9 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
     early_stopping : bool or "inner", default=False
         Early stopping per fold for boosting base models.
     n_jobs : int, default=None
-        Folds fitted in parallel.
+        Number of folds fitted in parallel. ``None`` means 1 unless in a
+        ``joblib.parallel_config`` context, and ``-1`` means all
+        processors. 0 is invalid.
     verbose : int, default=0
         Progress bars when positive.
 
@@ -573,7 +601,9 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
     final_estimator_ : estimator
         The fitted final estimator.
     oof_predictions_ : ndarray or DataFrame
-        Out-of-fold features of the last layer.
+        Out-of-fold features of the last layer, for the rows the final
+        estimator was trained on. A DataFrame ``X`` gives a DataFrame with
+        the index labels of those rows.
     base_scores_ : dict
         Out-of-fold R² of each first-layer model.
     stack_score_ : float or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -274,10 +275,15 @@ class _OOFPlan:
     seeds: np.ndarray
     average: str
     scoring: Any
+    # A replacement for _fit_fold that takes the same arguments. The
+    # ensembles set it to name the failing model, so it must be picklable
+    # for joblib's worker processes.
+    fold_step: Callable[..., _FoldOutput] | None = None
 
     def tasks(self) -> list:
+        fold_step = _fit_fold if self.fold_step is None else self.fold_step
         return [
-            delayed(_fit_fold)(
+            delayed(fold_step)(
                 clone(self.estimator),
                 self.X,
                 self.y_array,

@@ -6,7 +6,33 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["check_numeric_columns"]
+__all__ = ["check_numeric_columns", "describe_columns", "non_numeric_columns"]
+
+
+def non_numeric_columns(X: Any) -> list[Any]:
+    """List the columns of a DataFrame that are neither numeric nor boolean.
+
+    ``category`` columns are listed whatever their categories. Non-DataFrame
+    input gives an empty list.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return []
+    return [
+        column
+        for column in X.columns
+        if not (
+            pd.api.types.is_numeric_dtype(X[column])
+            or pd.api.types.is_bool_dtype(X[column])
+        )
+        or isinstance(X[column].dtype, pd.CategoricalDtype)
+    ]
+
+
+def describe_columns(X: pd.DataFrame, columns: list[Any]) -> str:
+    """Name up to five of ``columns`` with their dtypes, for an error message."""
+    dtypes = ", ".join(f"{c!r} ({X[c].dtype})" for c in columns[:5])
+    more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
+    return dtypes + more
 
 
 def check_numeric_columns(X: Any, owner: str) -> None:
@@ -16,22 +42,11 @@ def check_numeric_columns(X: Any, owner: str) -> None:
     casting that names neither the column nor the fix. Non-DataFrame input
     is left to scikit-learn's checks.
     """
-    if not isinstance(X, pd.DataFrame):
-        return
-    columns = [
-        column
-        for column in X.columns
-        if not (
-            pd.api.types.is_numeric_dtype(X[column])
-            or pd.api.types.is_bool_dtype(X[column])
-        )
-        or isinstance(X[column].dtype, pd.CategoricalDtype)
-    ]
+    columns = non_numeric_columns(X)
     if columns:
-        dtypes = ", ".join(f"{c!r} ({X[c].dtype})" for c in columns[:5])
-        more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
         raise TypeError(
-            f"{owner} needs numeric columns, but got {dtypes}{more}. Encode "
+            f"{owner} needs numeric columns, but got "
+            f"{describe_columns(X, columns)}. Encode "
             "them first, for example with OneHotEncoder or OrdinalEncoder in "
             "a Pipeline before this step."
         )

@@ -452,3 +452,84 @@ def test_stacking_early_stopped_base_matches_cross_val_oof(n_jobs):
     stopped = [model.best_iteration_ for model in stack.layers_[0][0].models]
     assert stopped == list(alone.best_iterations_)
     assert min(stopped) < 400
+
+
+# Row labels of the out-of-fold features -----------------------------------------
+
+
+@pytest.mark.parametrize("task", ["classifier", "regressor"])
+def test_stacking_oof_index_time_series_split(task):
+    # TimeSeriesSplit(3) on 300 rows predicts rows 75..299 out of fold.
+    if task == "classifier":
+        X, y = make_classification(n_samples=300, n_features=4, random_state=13)
+        bases = [LogisticRegression(), GaussianNB()]
+        stack_cls, method = StackingClassifier, "predict_proba"
+    else:
+        X, y = make_regression(n_samples=300, n_features=4, noise=3.0, random_state=13)
+        bases = [Ridge(), LinearRegression()]
+        stack_cls, method = StackingRegressor, "predict"
+    index = pd.date_range("2024-01-01", periods=300, freq="h", name="time")
+    X_frame = pd.DataFrame(X, columns=list("abcd"), index=index)
+    cv = TimeSeriesSplit(3)
+    stack = stack_cls(
+        [("first", bases[0]), ("second", bases[1])], cv=cv, guard=False
+    ).fit(X_frame, y)
+
+    expected = np.full((300, 2), np.nan)
+    for j, base in enumerate(bases):
+        for train, test in cv.split(X):
+            output = getattr(clone(base).fit(X[train], y[train]), method)(X[test])
+            expected[test, j] = output[:, 1] if output.ndim == 2 else output
+    oof = stack.oof_predictions_
+    assert isinstance(oof, pd.DataFrame)
+    pd.testing.assert_index_equal(oof.index, index[75:])
+    assert list(oof.columns) == ["first", "second"]
+    np.testing.assert_allclose(oof.to_numpy(), expected[75:])
+
+
+def test_stacking_oof_index_matches_cross_val_oof():
+    from sktricks.model_selection import cross_val_oof
+
+    X, y = make_classification(n_samples=120, n_features=4, random_state=14)
+    index = np.random.default_rng(1).permutation(np.arange(9000, 9120))
+    X_frame = pd.DataFrame(X, columns=list("abcd"), index=index)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=cv, guard=False
+    ).fit(X_frame, y)
+
+    alone = cross_val_oof(LogisticRegression(), X_frame, y, cv=cv)
+    pd.testing.assert_index_equal(stack.oof_predictions_.index, alone.oof_.index)
+    np.testing.assert_allclose(stack.oof_predictions_["lr"], alone.oof_)
+
+
+def test_stacking_two_layers_oof_index_keeps_covered_rows():
+    # Each layer of a TimeSeriesSplit stack drops the first block of the
+    # rows the layer below covered.
+    X, y = make_regression(n_samples=200, n_features=3, noise=2.0, random_state=15)
+    X_frame = pd.DataFrame(X, columns=list("abc"), index=np.arange(200) * 10 + 7)
+    cv = TimeSeriesSplit(4)
+    stack = StackingRegressor(
+        [[("ridge", Ridge()), ("lin", LinearRegression())], [("top", Ridge())]],
+        cv=cv,
+        guard=False,
+    ).fit(X_frame, y)
+
+    first = np.concatenate([test for _, test in cv.split(X)])
+    second = first[np.concatenate([test for _, test in cv.split(X[first])])]
+    pd.testing.assert_index_equal(stack.oof_predictions_.index, X_frame.index[second])
+
+
+@pytest.mark.parametrize(
+    "stack_cls, base",
+    [(StackingClassifier, LogisticRegression()), (StackingRegressor, Ridge())],
+)
+def test_stacking_n_jobs_zero_raises(stack_cls, base):
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = stack_cls([("base", base)], cv=3, n_jobs=0)
+    message = (
+        rf"'n_jobs' parameter of {stack_cls.__name__} must be an int in the "
+        r"range \(-inf, -1\], an int in the range \[1, inf\) or None. Got 0"
+    )
+    with pytest.raises(ValueError, match=message):
+        stack.fit(X, y)
