@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,7 +17,7 @@ from sklearn.base import (
 )
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils._metadata_requests import MetadataRouter
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -45,6 +44,7 @@ from sktricks.ensemble._base import (
 from sktricks.ensemble._composition import NamedEstimatorsMixin, is_layered
 from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 from sktricks.exceptions import SktricksWarning
+from sktricks.utils._validation import N_JOBS_CONSTRAINT
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +93,7 @@ class _BaseStacking(NamedEstimatorsMixin):
         "refit": ["boolean"],
         "guard": ["boolean"],
         "early_stopping": ["boolean", StrOptions({"inner"})],
-        # joblib rejects n_jobs=0 only once the folds are dispatched, so the
-        # constraint rejects it before any model is fitted.
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from sktricks.feature_selection._selector_input import column_names, validate_frame
 from sktricks.model_selection import AdversarialValidator
 from sktricks.utils import progress_bar
+from sktricks.utils._validation import N_JOBS_CONSTRAINT
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class AdversarialSelector(SelectorMixin, BaseEstimator):
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

@@ -23,6 +23,7 @@ from sktricks.feature_selection._model_based import (
     fit_and_score,
 )
 from sktricks.utils import progress_bar
+from sktricks.utils._validation import N_JOBS_CONSTRAINT
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class NullImportanceSelector(ModelBasedSelector):
         "percentile": [Interval(Real, 0, 100, closed="both")],
         "n_real_runs": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

@@ -23,6 +23,7 @@ from sktricks.feature_selection._model_based import (
     take_rows,
 )
 from sktricks.model_selection import cross_val_oof
+from sktricks.utils._validation import N_JOBS_CONSTRAINT
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class PermutationSelector(ModelBasedSelector):
         "threshold": [Real],
         "alpha": [Interval(Real, 0, 1, closed="neither"), None],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

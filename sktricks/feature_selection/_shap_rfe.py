@@ -31,6 +31,7 @@ from sktricks.feature_selection._model_based import (
     take_rows,
 )
 from sktricks.model_selection import cross_val_oof
+from sktricks.utils._validation import N_JOBS_CONSTRAINT
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class ShapRFECV(ModelBasedSelector):
         "early_stopping": ["boolean", StrOptions({"inner"})],
         "importance": [StrOptions(set(IMPORTANCE_OPTIONS))],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

@@ -43,6 +43,7 @@ from sktricks.model_selection._early_stopping import (
     weights_from,
 )
 from sktricks.utils import progress_bar
+from sktricks.utils._validation import N_JOBS_CONSTRAINT
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class OOFResult:
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     },
     prefer_skip_nested_validation=False,

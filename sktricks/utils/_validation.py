@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import pandas as pd
+from sklearn.utils._param_validation import Interval
 
-__all__ = ["check_numeric_columns", "describe_columns", "non_numeric_columns"]
+__all__ = [
+    "N_JOBS_CONSTRAINT",
+    "check_numeric_columns",
+    "describe_columns",
+    "non_numeric_columns",
+]
+
+# The parameter constraint of every ``n_jobs``: None, -1 and below, or a
+# positive count. joblib rejects n_jobs=0 only once work is dispatched,
+# after the input checks and often after a first fit.
+N_JOBS_CONSTRAINT: list[Any] = [
+    Interval(Integral, None, -1, closed="right"),
+    Interval(Integral, 1, None, closed="left"),
+    None,
+]
 
 
 def non_numeric_columns(X: Any) -> list[Any]:
