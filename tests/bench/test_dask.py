@@ -226,3 +226,23 @@ def test_dask_cli_unreachable_scheduler_exits_1(tmp_path, capsys):
     assert code == 1
     error = capsys.readouterr().err
     assert "Could not connect to the Dask scheduler at 'tcp://127.0.0.1:1'" in error
+
+
+def test_dask_unreachable_scheduler_output_reusable(tmp_path, capsys):
+    import dask
+
+    from sktricks.bench._cli import main
+
+    argv = ["bench", "--datasets", "diabetes", "--recipes", "linear", "--quiet"]
+    argv += ["--output", str(tmp_path)]
+    unreachable = ["--backend", "dask", "--scheduler", "tcp://127.0.0.1:1"]
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main([*argv, *unreachable, "--cv", "2"]) == 1
+    capsys.readouterr()
+
+    assert main([*argv, "--cv", "3", "--n-jobs", "1"]) == 0
+    assert "written with other settings" not in capsys.readouterr().err
+    with sqlite3.connect(tmp_path / "results.sqlite") as connection:
+        query = "SELECT value FROM settings WHERE key = 'cv'"
+        assert connection.execute(query).fetchone() == ("3",)
+        assert connection.execute("SELECT COUNT(*) FROM cells").fetchone() == (3,)

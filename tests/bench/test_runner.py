@@ -135,6 +135,24 @@ def test_runner_rejects_changed_settings(tmp_path):
         run_benchmark(["diabetes"], ["linear"], cv=4, output=tmp_path, verbose=0)
 
 
+@pytest.mark.parametrize("error", [ConnectionError, KeyboardInterrupt])
+def test_runner_early_failure_keeps_output_reusable(tmp_path, monkeypatch, error):
+    import sktricks.bench._runner as runner
+
+    def fails_before_first_cell(*args, **kwargs):
+        raise error("stopped before the first cell")
+        yield  # a generator, as the real one
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "_stream_records", fails_before_first_cell)
+        with pytest.raises(error):
+            run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0)
+
+    result = run_benchmark(["diabetes"], ["linear"], cv=3, output=tmp_path, verbose=0)
+    assert result.results["fold"].tolist() == [0, 1, 2]
+    assert result.results["status"].eq("ok").all()
+
+
 def test_runner_unknown_names(tmp_path, monkeypatch):
     import sktricks.datasets._openml as openml_module
 
