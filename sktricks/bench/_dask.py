@@ -21,9 +21,13 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["dask_client", "stream_dask"]
+__all__ = ["check_dask_backend", "dask_client", "stream_dask"]
 
 logger = logging.getLogger(__name__)
+
+# Schemes whose addresses are host:port. distributed.Client checks the
+# others (inproc, ucx) when it connects.
+_HOST_PORT_SCHEMES = ("tcp", "tls", "ws", "wss")
 
 
 def _import_distributed() -> Any:
@@ -35,6 +39,54 @@ def _import_distributed() -> Any:
             "Install it with: pip install 'sktricks[dask]'"
         ) from error
     return distributed
+
+
+def _invalid_address(scheduler: str, reason: object) -> ValueError:
+    return ValueError(
+        f"Invalid Dask scheduler address {scheduler!r}: {reason}. Give an "
+        "address such as tcp://10.0.0.5:8786, or drop --scheduler to start a "
+        "local cluster."
+    )
+
+
+def check_dask_backend(scheduler: str | None) -> None:
+    """Import dask.distributed and check the form of ``scheduler``, offline.
+
+    The runner calls this before it opens the results store, so that a
+    missing extra or a malformed address fails before anything is written.
+    Nothing is resolved or contacted: an address of the right form that no
+    scheduler listens on fails later, in :func:`dask_client`.
+
+    Raises
+    ------
+    ImportError
+        When dask.distributed is not installed; the message names the extra.
+    ValueError
+        When ``scheduler`` has an unknown scheme, or a host:port scheme with
+        a missing or invalid port.
+    """
+    distributed = _import_distributed()
+    if scheduler is None:
+        return
+    try:
+        scheme, location = distributed.comm.parse_address(scheduler)
+        distributed.comm.registry.get_backend(scheme)
+        if scheme in _HOST_PORT_SCHEMES:
+            _check_port(distributed, location)
+    except ValueError as error:
+        raise _invalid_address(scheduler, error) from error
+
+
+def _check_port(distributed: Any, location: str) -> None:
+    # parse_host_port reports a port that is not a number only as int()'s
+    # "invalid literal" message, and accepts any integer.
+    if ":" in location and not location.endswith("]"):
+        text = location.rpartition(":")[2]
+        if not text.isdigit():
+            raise ValueError(f"port {text!r} is not a number")
+    _, port = distributed.comm.parse_host_port(location)
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port {port} is outside the range 1 to 65535")
 
 
 @contextlib.contextmanager
@@ -50,6 +102,8 @@ def dask_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
     ------
     ImportError
         When dask.distributed is not installed; the message names the extra.
+    ValueError
+        When distributed rejects the form of ``scheduler``.
     ConnectionError
         When the scheduler at ``scheduler`` cannot be reached.
     """
@@ -60,6 +114,8 @@ def dask_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
             # The connection timeout is dask's distributed.comm.timeouts.connect
             # setting (30 s by default).
             client = distributed.Client(scheduler)
+        except ValueError as error:
+            raise _invalid_address(scheduler, error) from error
         except (OSError, TimeoutError) as error:
             raise ConnectionError(
                 f"Could not connect to the Dask scheduler at {scheduler!r}: "

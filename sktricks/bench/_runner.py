@@ -498,7 +498,8 @@ def run_benchmark(
         When a worker process of the local backend died; the finished cells
         are stored and reported.
     ImportError
-        With ``backend="dask"`` when dask.distributed is not installed.
+        With ``backend="dask"`` when dask.distributed is not installed,
+        before anything is written.
     ConnectionError
         When the Dask scheduler at ``scheduler`` cannot be reached.
 
@@ -666,17 +667,20 @@ def _check_backend(backend: Any, scheduler: Any) -> None:
             f"backend={backend!r} is invalid: use 'local' (joblib processes on "
             "this machine) or 'dask' (a dask.distributed cluster)."
         )
-    if scheduler is None:
-        return
-    if backend != "dask":
-        raise ValueError(
-            f"scheduler={scheduler!r} needs backend='dask' (--backend dask)."
-        )
-    if not isinstance(scheduler, str) or not scheduler.strip():
-        raise ValueError(
-            f"scheduler={scheduler!r} is invalid: give the address of a Dask "
-            "scheduler, such as 'tcp://10.0.0.5:8786'."
-        )
+    if scheduler is not None:
+        if backend != "dask":
+            raise ValueError(
+                f"scheduler={scheduler!r} needs backend='dask' (--backend dask)."
+            )
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise ValueError(
+                f"scheduler={scheduler!r} is invalid: give the address of a Dask "
+                "scheduler, such as 'tcp://10.0.0.5:8786'."
+            )
+    if backend == "dask":
+        from sktricks.bench._dask import check_dask_backend
+
+        check_dask_backend(scheduler)
 
 
 def _stream_records(

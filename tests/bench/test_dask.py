@@ -246,3 +246,38 @@ def test_dask_unreachable_scheduler_output_reusable(tmp_path, capsys):
         query = "SELECT value FROM settings WHERE key = 'cv'"
         assert connection.execute(query).fetchone() == ("3",)
         assert connection.execute("SELECT COUNT(*) FROM cells").fetchone() == (3,)
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("notanaddress", "missing port number in address 'notanaddress'"),
+        ("tcp://127.0.0.1", "missing port number"),
+        ("tcp://127.0.0.1:abc", "port 'abc' is not a number"),
+        ("tcp://127.0.0.1:70000", "port 70000 is outside the range 1 to 65535"),
+        ("foo://127.0.0.1:8786", "unknown address scheme 'foo'"),
+    ],
+)
+def test_dask_cli_malformed_scheduler_exits_2(tmp_path, capsys, address, reason):
+    from sktricks.bench._cli import main
+
+    argv = ["bench", "--datasets", "diabetes", "--recipes", "linear", "--quiet"]
+    argv += ["--backend", "dask", "--scheduler", address, "--output", str(tmp_path)]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert f"Invalid Dask scheduler address {address!r}: {reason}" in error
+    assert "such as tcp://10.0.0.5:8786" in error
+    assert "drop --scheduler to start a local cluster" in error
+    assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_dask_client_invalid_address_message():
+    from sktricks.bench._dask import dask_client
+
+    # An in-process address of the wrong form: distributed.Client raises
+    # ValueError without opening any connection.
+    with pytest.raises(
+        ValueError, match=r"Invalid Dask scheduler address 'inproc://x'"
+    ):
+        with dask_client("inproc://x", 1):
+            pass

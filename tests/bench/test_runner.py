@@ -153,6 +153,18 @@ def test_runner_early_failure_keeps_output_reusable(tmp_path, monkeypatch, error
     assert result.results["status"].eq("ok").all()
 
 
+def test_runner_missing_dask_fails_before_writing(tmp_path, monkeypatch):
+    import sys
+
+    # None in sys.modules makes "import distributed" raise ImportError.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r"pip install 'sktricks\[dask\]'"):
+        run_benchmark(
+            ["diabetes"], ["linear"], cv=2, backend="dask", output=tmp_path, verbose=0
+        )
+    assert not (tmp_path / "results.sqlite").exists()
+
+
 def test_runner_unknown_names(tmp_path, monkeypatch):
     import sktricks.datasets._openml as openml_module
 
