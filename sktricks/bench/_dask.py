@@ -90,13 +90,43 @@ def _check_port(distributed: Any, location: str) -> None:
 
 
 @contextlib.contextmanager
-def dask_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
+def _quiet_distributed_logs() -> Iterator[None]:
+    """Raise distributed's loggers in this process to WARNING while the block runs."""
+    # distributed sets its loggers to INFO when it is imported. LocalCluster's
+    # silence_logs lowers only the handler that distributed adds itself, and
+    # distributed 2026.8 adds none when the root logger already has handlers
+    # (as after logging.basicConfig in the sktricks command). Its INFO records
+    # then reach the root handlers unless the loggers themselves are raised.
+    loggers = [logging.getLogger("distributed")]
+    loggers += [
+        item
+        for name, item in list(logging.Logger.manager.loggerDict.items())
+        if name.startswith("distributed.")
+        and isinstance(item, logging.Logger)
+        and logging.NOTSET < item.level < logging.WARNING
+    ]
+    levels = [item.level for item in loggers]
+    for item in loggers:
+        item.setLevel(max(item.level, logging.WARNING))
+    try:
+        yield
+    finally:
+        for item, level in zip(loggers, levels, strict=True):
+            item.setLevel(level)
+
+
+@contextlib.contextmanager
+def dask_client(
+    scheduler: str | None, n_workers: int, *, quiet: bool = False
+) -> Iterator[Any]:
     """Yield a ``distributed.Client``: joined to ``scheduler``, or to a new cluster.
 
     Without ``scheduler``, a ``LocalCluster`` of ``n_workers`` single-thread
     worker processes is started and shut down on exit. It listens on
     127.0.0.1 only, its HTTP endpoint (the dashboard when bokeh is
-    installed) included, on free ports.
+    installed) included, on free ports. Its workers log only errors. With
+    ``quiet``, distributed logs only warnings and errors in this process
+    until the client closes.
 
     Raises
     ------
@@ -108,40 +138,44 @@ def dask_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
         When the scheduler at ``scheduler`` cannot be reached.
     """
     distributed = _import_distributed()
-    if scheduler is not None:
-        logger.info("Connecting to the Dask scheduler at %s.", scheduler)
-        try:
-            # The connection timeout is dask's distributed.comm.timeouts.connect
-            # setting (30 s by default).
-            client = distributed.Client(scheduler)
-        except ValueError as error:
-            raise _invalid_address(scheduler, error) from error
-        except (OSError, TimeoutError) as error:
-            raise ConnectionError(
-                f"Could not connect to the Dask scheduler at {scheduler!r}: "
-                f"{error}. Check the address (for example "
-                "tcp://10.0.0.5:8786) and that the scheduler is running, or "
-                "drop --scheduler to start a local cluster."
-            ) from error
-        with client:
-            yield client
-        return
+    with _quiet_distributed_logs() if quiet else contextlib.nullcontext():
+        if scheduler is not None:
+            with _join_scheduler(distributed, scheduler) as client:
+                yield client
+            return
 
-    logger.info("Starting a local Dask cluster with %d workers.", n_workers)
-    cluster = distributed.LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-        silence_logs=logging.ERROR,
-    )
+        logger.info("Starting a local Dask cluster with %d workers.", n_workers)
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        )
+        try:
+            with distributed.Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+            logger.info("Local Dask cluster shut down.")
+
+
+def _join_scheduler(distributed: Any, scheduler: str) -> Any:
+    logger.info("Connecting to the Dask scheduler at %s.", scheduler)
     try:
-        with distributed.Client(cluster) as client:
-            yield client
-    finally:
-        cluster.close()
-        logger.info("Local Dask cluster shut down.")
+        # The connection timeout is dask's distributed.comm.timeouts.connect
+        # setting (30 s by default).
+        return distributed.Client(scheduler)
+    except ValueError as error:
+        raise _invalid_address(scheduler, error) from error
+    except (OSError, TimeoutError) as error:
+        raise ConnectionError(
+            f"Could not connect to the Dask scheduler at {scheduler!r}: "
+            f"{error}. Check the address (for example "
+            "tcp://10.0.0.5:8786) and that the scheduler is running, or "
+            "drop --scheduler to start a local cluster."
+        ) from error
 
 
 def _killed_record(cell: Any, task: str, error: BaseException) -> dict[str, Any]:

@@ -466,7 +466,9 @@ def run_benchmark(
     seed : int, default=0
         Seed of the fold shuffles and of the models, from 0 to 2**32 - 1.
     verbose : int, default=1
-        0 is silent; 1 shows a progress bar over cells.
+        0 is silent; 1 shows a progress bar over cells. With
+        ``backend="dask"``, 0 also raises the loggers of ``distributed`` to
+        WARNING until the run ends, so its INFO messages do not show.
     backend : {"local", "dask"}, default="local"
         ``"local"`` runs cells in joblib worker processes on this machine.
         ``"dask"`` runs them on a ``dask.distributed`` cluster (the
@@ -597,6 +599,7 @@ def run_benchmark(
                     backend,
                     scheduler,
                     workers,
+                    quiet=verbose == 0,
                 )
             )
             with stream as records:
@@ -690,11 +693,14 @@ def _stream_records(
     backend: str,
     scheduler: str | None,
     workers: int,
+    *,
+    quiet: bool,
 ) -> Generator[dict[str, Any], None, None]:
     """Yield the record of each cell as its worker finishes, in any order.
 
     Records are yielded as soon as they arrive, so that the caller stores
-    each cell before the slower ones end.
+    each cell before the slower ones end. ``quiet`` silences the INFO
+    messages of a Dask cluster.
     """
     cv, repeats, seed = settings
     if not cells:
@@ -709,7 +715,7 @@ def _stream_records(
 
     from sktricks.bench._dask import dask_client, stream_dask
 
-    with dask_client(scheduler, workers) as client:
+    with dask_client(scheduler, workers, quiet=quiet) as client:
         yield from stream_dask(
             client,
             run_cell,

@@ -281,3 +281,52 @@ def test_dask_client_invalid_address_message():
     ):
         with dask_client("inproc://x", 1):
             pass
+
+
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_dask_quiet_run_silences_distributed(tmp_path, verbose):
+    import logging
+
+    class Recorder(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.levels = []
+
+        def emit(self, record):
+            self.levels.append(record.levelno)
+
+    distributed_logger = logging.getLogger("distributed")
+    level_before = distributed_logger.level
+    recorder = Recorder()
+    distributed_logger.addHandler(recorder)
+    try:
+        run_benchmark(
+            "diabetes",
+            "linear",
+            cv=2,
+            backend="dask",
+            n_jobs=1,
+            output=tmp_path,
+            verbose=verbose,
+        )
+    finally:
+        distributed_logger.removeHandler(recorder)
+    below_warning = [level for level in recorder.levels if level < logging.WARNING]
+    if verbose:
+        # The check can fail: a verbose run gets distributed's INFO messages.
+        assert below_warning
+    else:
+        assert below_warning == []
+    assert distributed_logger.level == level_before
+
+
+def test_dask_cli_quiet_writes_no_info_lines(tmp_path):
+    import subprocess
+
+    command = [sys.executable, "-m", "sktricks.bench._cli", "bench", "--quiet"]
+    command += ["--datasets", "diabetes", "--recipes", "linear", "--cv", "2"]
+    command += ["--backend", "dask", "--n-jobs", "1", "--output", str(tmp_path)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert "INFO" not in completed.stderr
+    assert "Leaderboard" in completed.stdout
