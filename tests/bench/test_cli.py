@@ -311,3 +311,38 @@ def test_cli_help_says_resume_is_keyed_by_name(capsys):
     doc = " ".join(run_benchmark.__doc__.split())
     assert "keyed by dataset and recipe name" in doc
     assert "after changing a recipe, use a new ``output`` directory" in doc
+
+
+def _run_into_closed_pipe(argv):
+    # The read end is closed before the command starts, so its first write
+    # to standard output fails as it does once `head` has exited.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "sktricks.bench._cli", *argv],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(write_end)
+
+
+def test_cli_closed_stdout_exits_quietly(tmp_path):
+    listing = _run_into_closed_pipe(["bench", "--list"])
+    assert listing.returncode == 141
+    assert listing.stderr == ""
+
+    run = ["bench", "--datasets", "diabetes", "--recipes", "linear", "--cv", "2"]
+    run += ["--n-jobs", "1", "--quiet", "--output", str(tmp_path)]
+    bench = _run_into_closed_pipe(run)
+    assert bench.returncode == 141
+    assert "Broken pipe" not in bench.stderr
+    assert "Traceback" not in bench.stderr
+    assert _stored_cells(tmp_path) == 2
+
+    report = _run_into_closed_pipe(["bench", "report", str(tmp_path)])
+    assert report.returncode == 141
+    assert report.stderr == ""
