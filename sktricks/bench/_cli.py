@@ -260,9 +260,25 @@ def _print_catalogue() -> None:
     _echo(list_datasets().to_string(index=False))
 
 
+class _UsageError(Exception):
+    """Raised when a file or directory named by an argument cannot be used."""
+
+
+def _check_suite_file(suite: str) -> None:
+    from sktricks.bench._suites import is_suite_file, load_suite_file
+
+    if not is_suite_file(suite):
+        return
+    try:
+        load_suite_file(suite)
+    except OSError as error:
+        raise _UsageError(str(error)) from error
+
+
 def _run_bench(args: argparse.Namespace) -> int:
     from sktricks.bench import format_leaderboard, run_benchmark
 
+    _check_suite_file(args.suite)
     result = run_benchmark(
         args.datasets,
         args.recipes,
@@ -307,7 +323,12 @@ def _print_files(files: dict) -> None:
 def _render_report(args: argparse.Namespace) -> int:
     from sktricks.bench import render_report
 
-    files = render_report(args.directory, baseline=args.baseline)
+    try:
+        files = render_report(args.directory, baseline=args.baseline)
+    except FileNotFoundError as error:
+        # render_report raises FileNotFoundError only when DIR contains no
+        # results store.
+        raise _UsageError(str(error)) from error
     _print_files(files)
     return 0
 
@@ -371,15 +392,22 @@ def _main(argv: Sequence[str] | None) -> int:
     except WorkerDiedError as error:
         print(f"sktricks bench: error: {error}", file=sys.stderr)
         return 1
-    except (LookupError, ValueError, PermissionError, ImportError) as error:
-        # Unknown names and unusable settings are the user's to fix: show the
-        # message, which lists the valid choices, without a traceback.
+    except (
+        LookupError,
+        ValueError,
+        PermissionError,
+        ImportError,
+        _UsageError,
+    ) as error:
+        # Unknown names, unusable settings and unusable files named by an
+        # argument are the user's to fix: show the message, which lists the
+        # valid choices, without a traceback.
         message = error.args[0] if isinstance(error, KeyError) else str(error)
         print(f"sktricks bench: error: {message}", file=sys.stderr)
         return 2
     except OSError as error:
-        # A damaged installation, an unusable disk, a missing results store
-        # or an unreachable scheduler: no traceback helps.
+        # A damaged installation, an unusable disk or an unreachable
+        # scheduler: no traceback helps.
         print(f"sktricks bench: error: {error}", file=sys.stderr)
         return 1
 

@@ -496,6 +496,9 @@ def run_benchmark(
     DatasetNotFoundError
         When datasets can be neither read from the bundle nor downloaded;
         the message names every missing one.
+    OSError
+        When ``suite`` names a TOML file that is missing
+        (:class:`FileNotFoundError`) or cannot be read.
     WorkerDiedError
         When a worker process of the local backend died; the finished cells
         are stored and reported.

@@ -139,6 +139,26 @@ def test_cli_unknown_names_exit_2(tmp_path, capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("missing", " not found. Give the path of a TOML file, or a named suite"),
+        ("directory", " cannot be read: Is a directory. Give the path of a readable"),
+    ],
+)
+def test_cli_unusable_suite_file_exits_2(tmp_path, capsys, kind, message):
+    suite = tmp_path / "suite.toml"
+    if kind == "directory":
+        suite.mkdir()
+    output = tmp_path / "out"
+    code = main(["bench", "--suite", str(suite), "--output", str(output)])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert f"sktricks bench: error: Suite file {str(suite)!r}{message}" in error
+    assert "quick, bundled, cc18" in error
+    assert not output.exists()
+
+
 def test_cli_unknown_dataset_lists_bundled(tmp_path, capsys, monkeypatch):
     import sktricks.datasets._openml as openml_module
 

@@ -106,7 +106,7 @@ def test_report_command_rerenders_without_running(run_dir, monkeypatch, capsys):
 
 
 def test_report_command_errors(tmp_path, run_dir, capsys):
-    assert main(["bench", "report", str(tmp_path)]) == 1
+    assert main(["bench", "report", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert "No results store results.sqlite in" in error
     assert not (tmp_path / "results.sqlite").exists()
