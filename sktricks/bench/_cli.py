@@ -249,12 +249,16 @@ def _print_catalogue() -> None:
     from sktricks.datasets import list_datasets
 
     _echo("Suites:")
+    suite_width = max(map(len, SUITES))
     for name, description in SUITES.items():
-        _echo(f"  {name:<10} {description}")
+        _echo(f"  {name:<{suite_width}}  {description}")
+
     _echo("\nRecipes:")
-    for recipe in list_recipes():
+    recipes = list_recipes()
+    recipe_width = max((len(recipe.name) for recipe in recipes), default=0)
+    for recipe in recipes:
         marker = "*" if recipe.default else " "
-        _echo(f"  {marker} {recipe.name:<14} {recipe.description}")
+        _echo(f"  {marker} {recipe.name:<{recipe_width}}  {recipe.description}")
     _echo("  (* runs when --recipes is not given)")
     _echo("\nDatasets (bundled ones load offline):")
     _echo(list_datasets().to_string(index=False))

@@ -366,3 +366,42 @@ def test_cli_closed_stdout_exits_quietly(tmp_path):
     report = _run_into_closed_pipe(["bench", "report", str(tmp_path)])
     assert report.returncode == 141
     assert report.stderr == ""
+
+
+def test_cli_list_aligns_descriptions(capsys):
+    from sktricks.bench import (
+        SUITES,
+        get_recipe,
+        list_recipes,
+        register_recipe,
+        unregister_recipe,
+    )
+
+    long_name = "recipe_with_a_name_of_40_characters_long"
+    assert len(long_name) == 40
+
+    @register_recipe(long_name, description="long name")
+    def build(task, random_state):
+        return get_recipe("linear").build(task, random_state)
+
+    try:
+        assert main(["bench", "--list"]) == 0
+        recipes = list_recipes()
+    finally:
+        unregister_recipe(long_name)
+    out = capsys.readouterr().out
+
+    recipe_lines = out.split("Recipes:\n")[1].splitlines()[: len(recipes)]
+    starts = set()
+    for line, recipe in zip(recipe_lines, recipes, strict=True):
+        assert f" {recipe.name} " in line
+        assert line.endswith(recipe.description)
+        starts.add(len(line) - len(recipe.description))
+    assert len(starts) == 1
+
+    suite_lines = out.split("Suites:\n")[1].splitlines()[: len(SUITES)]
+    starts = set()
+    for line, description in zip(suite_lines, SUITES.values(), strict=True):
+        assert line.endswith(description)
+        starts.add(len(line) - len(description))
+    assert len(starts) == 1
