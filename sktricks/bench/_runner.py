@@ -327,8 +327,8 @@ def check_folds(dataset: str, cv: int) -> None:
         if cv > len(y):
             raise ValueError(
                 f"cv={cv} is larger than the {len(y)} rows of dataset "
-                f"{dataset!r}: every fold needs at least one row. Lower --cv "
-                f"(cv) to at most {len(y)}."
+                f"{dataset!r}: every fold needs at least one row. "
+                + _lower_cv(cv, len(y))
             )
         return
     counts = np.bincount(y, minlength=n_classes)
@@ -338,9 +338,13 @@ def check_folds(dataset: str, cv: int) -> None:
         raise ValueError(
             f"cv={cv} is larger than the {counts[smallest]} rows of class "
             f"{label!r} in dataset {dataset!r}: stratified folds would miss that "
-            f"class and its ROC AUC would be undefined. Lower --cv (cv) to at "
-            f"most {counts[smallest]}."
+            "class and its ROC AUC would be undefined. "
+            + _lower_cv(cv, int(counts[smallest]))
         )
+
+
+def _lower_cv(cv: int, maximum: int) -> str:
+    return f"Lower cv (--cv on the command line) from {cv} to {maximum} or fewer folds."
 
 
 def _class_labels(dataset: str) -> list[str]:

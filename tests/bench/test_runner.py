@@ -344,18 +344,27 @@ def test_runner_rejects_cv_above_smallest_class_before_writing(tmp_path):
     size = int(labels.value_counts().min())
     with pytest.raises(
         ValueError,
-        match=rf"cv={size + 1}.*{size} rows of class '{smallest}'.*kc2.*Lower --cv",
-    ):
+        match=rf"cv={size + 1}.*{size} rows of class '{smallest}'.*kc2",
+    ) as info:
         run_benchmark(["kc2"], ["linear"], cv=size + 1, output=tmp_path, verbose=0)
+    assert str(info.value).endswith(
+        f"Lower cv (--cv on the command line) from {size + 1} to {size} or fewer folds."
+    )
     assert not (tmp_path / "results.sqlite").exists()
 
 
 def test_runner_rejects_cv_above_rows_for_regression(tmp_path):
     n_rows = len(load_openml("bodyfat").target)
-    with pytest.raises(ValueError, match=rf"{n_rows} rows of dataset 'bodyfat'.*Lower"):
+    with pytest.raises(
+        ValueError, match=rf"{n_rows} rows of dataset 'bodyfat'"
+    ) as info:
         run_benchmark(
             ["bodyfat"], ["linear"], cv=n_rows + 1, output=tmp_path, verbose=0
         )
+    assert str(info.value).endswith(
+        f"Lower cv (--cv on the command line) from {n_rows + 1} to {n_rows} or "
+        "fewer folds."
+    )
     assert not (tmp_path / "results.sqlite").exists()
 
 
