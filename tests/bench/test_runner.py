@@ -301,16 +301,21 @@ def test_leaderboard_ranks_partial_failure_last_and_unsupported_na(tmp_path):
     table = format_leaderboard(result.leaderboard()).set_index("dataset")
     assert table.loc["diabetes", "fold1_fails"] == "failed (2/3 folds) (3)"
     assert table.loc["diabetes", "regression_only"] == "n/a"
-    # The average rank counts the failure as a last place, and the
-    # unsupported dataset not at all.
-    bodyfat_rank = board.loc[("bodyfat", "fold1_fails"), "rank"]
-    assert float(table.loc["average rank", "fold1_fails"]) == pytest.approx(
-        (3.0 + bodyfat_rank) / 2, abs=0.005
-    )
-    assert float(table.loc["average rank", "regression_only"]) == pytest.approx(
-        board.loc[("bodyfat", "regression_only"), "rank"], abs=0.005
-    )
-    assert "failed (2/3 folds)" in result.files["report"].read_text()
+    # regression_only is ranked on bodyfat alone, so each task gets its own
+    # average-rank row, and the failure counts as a last place in its row.
+    assert "average rank" not in table.index
+    binary = table.loc["average rank (binary)"]
+    regression = table.loc["average rank (regression)"]
+    assert binary["fold1_fails"] == "3.00"
+    assert binary["regression_only"] == "n/a"
+    for recipe in ["linear", "random_forest", "fold1_fails", "regression_only"]:
+        assert float(regression[recipe]) == pytest.approx(
+            board.loc[("bodyfat", recipe), "rank"], abs=0.005
+        )
+    report = result.files["report"].read_text()
+    assert "failed (2/3 folds)" in report
+    assert "| average rank (regression) |" in report
+    assert "each group gets its own average-rank row" in report
 
 
 def test_leaderboard_failed_recipes_share_last_rank():
