@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 __all__ = ["main"]
+
+# Exit status a shell reports for a process that SIGPIPE ended: 128 + 13.
+_EXIT_STDOUT_CLOSED = 141
 
 _DESCRIPTION = """\
 Run registered recipes (pipelines of tricks) on OpenML datasets over
@@ -207,25 +211,78 @@ def _add_baseline(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _StdoutClosedError(Exception):
+    """Raised when standard output is a pipe whose reader has exited."""
+
+
+def _echo(text: str = "") -> None:
+    try:
+        print(text)
+    except BrokenPipeError as error:
+        raise _StdoutClosedError from error
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError as error:
+        raise _StdoutClosedError from error
+
+
+def _discard_stdout() -> None:
+    # Python flushes sys.stdout again at exit, and that write to the closed
+    # pipe would print "Exception ignored ... BrokenPipeError". Pointed at
+    # os.devnull, the descriptor takes the rest of the buffer silently.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        # A replaced sys.stdout without a descriptor, such as a test's
+        # capture, is not flushed to the pipe at exit.
+        pass
+    finally:
+        os.close(devnull)
+
+
 def _print_catalogue() -> None:
     from sktricks.bench import SUITES, list_recipes
     from sktricks.datasets import list_datasets
 
-    print("Suites:")
+    _echo("Suites:")
+    suite_width = max(map(len, SUITES))
     for name, description in SUITES.items():
-        print(f"  {name:<10} {description}")
-    print("\nRecipes:")
-    for recipe in list_recipes():
+        _echo(f"  {name:<{suite_width}}  {description}")
+
+    _echo("\nRecipes:")
+    recipes = list_recipes()
+    recipe_width = max((len(recipe.name) for recipe in recipes), default=0)
+    for recipe in recipes:
         marker = "*" if recipe.default else " "
-        print(f"  {marker} {recipe.name:<14} {recipe.description}")
-    print("  (* runs when --recipes is not given)")
-    print("\nDatasets (bundled ones load offline):")
-    print(list_datasets().to_string(index=False))
+        _echo(f"  {marker} {recipe.name:<{recipe_width}}  {recipe.description}")
+    _echo("  (* runs when --recipes is not given)")
+    _echo("\nDatasets (bundled ones load offline):")
+    _echo(list_datasets().to_string(index=False))
+
+
+class _UsageError(Exception):
+    """Raised when a file or directory named by an argument cannot be used."""
+
+
+def _check_suite_file(suite: str) -> None:
+    from sktricks.bench._suites import is_suite_file, load_suite_file
+
+    if not is_suite_file(suite):
+        return
+    try:
+        load_suite_file(suite)
+    except OSError as error:
+        raise _UsageError(str(error)) from error
 
 
 def _run_bench(args: argparse.Namespace) -> int:
     from sktricks.bench import format_leaderboard, run_benchmark
 
+    _check_suite_file(args.suite)
     result = run_benchmark(
         args.datasets,
         args.recipes,
@@ -241,15 +298,15 @@ def _run_bench(args: argparse.Namespace) -> int:
         baseline=args.baseline,
     )
     table = format_leaderboard(result.leaderboard())
-    print("\nLeaderboard: mean ± std over folds (rank within the dataset)")
-    print("Primary metric: ROC AUC for classification, RMSE for regression\n")
-    print(table.to_string(index=False) if not table.empty else "No cell succeeded.")
+    _echo("\nLeaderboard: mean ± std over folds (rank within the dataset)")
+    _echo("Primary metric: ROC AUC for classification, RMSE for regression\n")
+    _echo(table.to_string(index=False) if not table.empty else "No cell succeeded.")
 
     failed = result.results[result.results["status"] != "ok"]
     if not failed.empty:
-        print(f"\n{len(failed)} cells failed; their errors are in the report.")
+        _echo(f"\n{len(failed)} cells failed; their errors are in the report.")
     already = len(result.results) - result.n_run
-    print(
+    _echo(
         f"\nRan {result.n_run} cells ({already} already stored). "
         f"Results store: {result.files['store']}"
     )
@@ -261,16 +318,21 @@ def _run_bench(args: argparse.Namespace) -> int:
 
 
 def _print_files(files: dict) -> None:
-    print(f"Report: {files['report']} and {files['html']}")
+    _echo(f"Report: {files['report']} and {files['html']}")
     for key, label in [("plot", "Plot"), ("cd_plot", "Critical-difference diagram")]:
         if files[key].exists():
-            print(f"{label}: {files[key]}")
+            _echo(f"{label}: {files[key]}")
 
 
 def _render_report(args: argparse.Namespace) -> int:
     from sktricks.bench import render_report
 
-    files = render_report(args.directory, baseline=args.baseline)
+    try:
+        files = render_report(args.directory, baseline=args.baseline)
+    except FileNotFoundError as error:
+        # render_report raises FileNotFoundError only when DIR contains no
+        # results store.
+        raise _UsageError(str(error)) from error
     _print_files(files)
     return 0
 
@@ -293,7 +355,23 @@ def _count_stored(output: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``sktricks`` command; return the process exit code."""
+    """Run the ``sktricks`` command; return the process exit code.
+
+    When standard output is a pipe whose reader has exited, as in
+    ``sktricks bench --list | head -3``, the command stops writing and
+    returns 141, the status of a process ended by SIGPIPE, without a
+    traceback. Cells finished before that are stored.
+    """
+    try:
+        code = _main(argv)
+        _flush_stdout()
+    except _StdoutClosedError:
+        _discard_stdout()
+        return _EXIT_STDOUT_CLOSED
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -318,15 +396,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkerDiedError as error:
         print(f"sktricks bench: error: {error}", file=sys.stderr)
         return 1
-    except (LookupError, ValueError, PermissionError, ImportError) as error:
-        # Unknown names and unusable settings are the user's to fix: show the
-        # message, which lists the valid choices, without a traceback.
+    except (
+        LookupError,
+        ValueError,
+        PermissionError,
+        ImportError,
+        _UsageError,
+    ) as error:
+        # Unknown names, unusable settings and unusable files named by an
+        # argument are the user's to fix: show the message, which lists the
+        # valid choices, without a traceback.
         message = error.args[0] if isinstance(error, KeyError) else str(error)
         print(f"sktricks bench: error: {message}", file=sys.stderr)
         return 2
     except OSError as error:
-        # A damaged installation, an unusable disk, a missing results store
-        # or an unreachable scheduler: no traceback helps.
+        # A damaged installation, an unusable disk or an unreachable
+        # scheduler: no traceback helps.
         print(f"sktricks bench: error: {error}", file=sys.stderr)
         return 1
 

@@ -139,8 +139,15 @@ def format_leaderboard(board: pd.DataFrame) -> pd.DataFrame:
     """Pivot a leaderboard into ``mean ± std (rank)`` text, one row per dataset.
 
     A failed (dataset, recipe) reads ``failed (k/n folds)`` with its rank,
-    an unsupported one ``n/a``. The last row holds each recipe's average
-    rank over the datasets where it was ranked, failures included.
+    an unsupported one ``n/a``. The last rows hold average ranks. Each
+    averages over one group of datasets on which the same recipes were
+    ranked, a failed recipe counting with its last place, so every average
+    in a row runs over the same datasets. When every recipe was ranked on
+    every dataset, one row ``average rank`` covers them all. Otherwise, as
+    when a recipe does not support regression, each group gets its own row
+    named after its tasks, such as ``average rank (regression)``, or after
+    its datasets when two groups have the same tasks. A recipe not ranked
+    in a group reads ``n/a`` in its row.
     """
     if board.empty:
         return pd.DataFrame()
@@ -149,12 +156,44 @@ def format_leaderboard(board: pd.DataFrame) -> pd.DataFrame:
     wide = wide.fillna("n/a")
     order = sorted(wide.index, key=lambda key: (key[0].lower(), key[0]))
     wide = wide.loc[order, sorted(wide.columns, key=lambda name: (name.lower(), name))]
-    average = board.groupby("recipe")["rank"].mean()
-    wide.loc[("average rank", ""), :] = [
-        f"{average[r]:.2f}" if np.isfinite(average[r]) else "n/a" for r in wide.columns
-    ]
+    for label, average in _average_ranks_by_group(board):
+        wide.loc[(label, ""), :] = [
+            f"{average[name]:.2f}" if name in average.index else "n/a"
+            for name in wide.columns
+        ]
     wide.columns.name = None
     return wide.reset_index()
+
+
+def _average_ranks_by_group(board: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    """Return a label and the average rank per recipe for each group of datasets.
+
+    Datasets on which the same set of recipes has a rank form a group. The
+    averages of a group cover only the recipes ranked there.
+    """
+    ranked = board[board["rank"].notna()]
+    groups: dict[frozenset[str], list[str]] = {}
+    for dataset, recipes in ranked.groupby("dataset")["recipe"]:
+        groups.setdefault(frozenset(recipes), []).append(str(dataset))
+    if len(groups) <= 1:
+        return [("average rank", ranked.groupby("recipe")["rank"].mean())]
+
+    labels = {}
+    for key, datasets in groups.items():
+        tasks = board.loc[board["dataset"].isin(datasets), "task"].unique()
+        labels[key] = ", ".join(sorted(tasks))
+    rows = []
+    for key, datasets in groups.items():
+        # Two groups share their tasks when a report is rendered again after
+        # a recipe with cells on only some datasets of a task was
+        # unregistered. Their labels name the datasets instead.
+        shared = list(labels.values()).count(labels[key]) > 1
+        names = ", ".join(sorted(datasets, key=str.lower)) if shared else labels[key]
+        in_group = ranked[ranked["dataset"].isin(datasets)]
+        rows.append(
+            (f"average rank ({names})", in_group.groupby("recipe")["rank"].mean())
+        )
+    return sorted(rows, key=lambda row: row[0].lower())
 
 
 def _markdown_cell(value: Any) -> str:
@@ -314,7 +353,12 @@ def _report_blocks(
             "text",
             "Primary metric per dataset: ROC AUC (one-vs-rest macro for "
             "multiclass) for classification, RMSE for regression. Cells read "
-            "mean ± std over folds (rank within the dataset).",
+            "mean ± std over folds (rank within the dataset). An average rank "
+            "covers the datasets on which the same recipes were ranked, a "
+            "failed recipe counting as last. When some recipe does not support "
+            "a task (n/a), the datasets are grouped by the recipes ranked on "
+            "them, and each group gets its own average-rank row, named after "
+            "its tasks.",
         ),
     ]
     if board.empty:

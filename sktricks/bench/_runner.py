@@ -327,8 +327,8 @@ def check_folds(dataset: str, cv: int) -> None:
         if cv > len(y):
             raise ValueError(
                 f"cv={cv} is larger than the {len(y)} rows of dataset "
-                f"{dataset!r}: every fold needs at least one row. Lower --cv "
-                f"(cv) to at most {len(y)}."
+                f"{dataset!r}: every fold needs at least one row. "
+                + _lower_cv(cv, len(y))
             )
         return
     counts = np.bincount(y, minlength=n_classes)
@@ -338,9 +338,13 @@ def check_folds(dataset: str, cv: int) -> None:
         raise ValueError(
             f"cv={cv} is larger than the {counts[smallest]} rows of class "
             f"{label!r} in dataset {dataset!r}: stratified folds would miss that "
-            f"class and its ROC AUC would be undefined. Lower --cv (cv) to at "
-            f"most {counts[smallest]}."
+            "class and its ROC AUC would be undefined. "
+            + _lower_cv(cv, int(counts[smallest]))
         )
+
+
+def _lower_cv(cv: int, maximum: int) -> str:
+    return f"Lower cv (--cv on the command line) from {cv} to {maximum} or fewer folds."
 
 
 def _class_labels(dataset: str) -> list[str]:
@@ -466,7 +470,9 @@ def run_benchmark(
     seed : int, default=0
         Seed of the fold shuffles and of the models, from 0 to 2**32 - 1.
     verbose : int, default=1
-        0 is silent; 1 shows a progress bar over cells.
+        0 is silent; 1 shows a progress bar over cells. With
+        ``backend="dask"``, 0 also raises the loggers of ``distributed`` to
+        WARNING until the run ends, so its INFO messages do not show.
     backend : {"local", "dask"}, default="local"
         ``"local"`` runs cells in joblib worker processes on this machine.
         ``"dask"`` runs them on a ``dask.distributed`` cluster (the
@@ -494,11 +500,15 @@ def run_benchmark(
     DatasetNotFoundError
         When datasets can be neither read from the bundle nor downloaded;
         the message names every missing one.
+    OSError
+        When ``suite`` names a TOML file that is missing
+        (:class:`FileNotFoundError`) or cannot be read.
     WorkerDiedError
         When a worker process of the local backend died; the finished cells
         are stored and reported.
     ImportError
-        With ``backend="dask"`` when dask.distributed is not installed.
+        With ``backend="dask"`` when dask.distributed is not installed,
+        before anything is written.
     ConnectionError
         When the Dask scheduler at ``scheduler`` cannot be reached.
 
@@ -596,6 +606,7 @@ def run_benchmark(
                     backend,
                     scheduler,
                     workers,
+                    quiet=verbose == 0,
                 )
             )
             with stream as records:
@@ -666,17 +677,20 @@ def _check_backend(backend: Any, scheduler: Any) -> None:
             f"backend={backend!r} is invalid: use 'local' (joblib processes on "
             "this machine) or 'dask' (a dask.distributed cluster)."
         )
-    if scheduler is None:
-        return
-    if backend != "dask":
-        raise ValueError(
-            f"scheduler={scheduler!r} needs backend='dask' (--backend dask)."
-        )
-    if not isinstance(scheduler, str) or not scheduler.strip():
-        raise ValueError(
-            f"scheduler={scheduler!r} is invalid: give the address of a Dask "
-            "scheduler, such as 'tcp://10.0.0.5:8786'."
-        )
+    if scheduler is not None:
+        if backend != "dask":
+            raise ValueError(
+                f"scheduler={scheduler!r} needs backend='dask' (--backend dask)."
+            )
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise ValueError(
+                f"scheduler={scheduler!r} is invalid: give the address of a Dask "
+                "scheduler, such as 'tcp://10.0.0.5:8786'."
+            )
+    if backend == "dask":
+        from sktricks.bench._dask import check_dask_backend
+
+        check_dask_backend(scheduler)
 
 
 def _stream_records(
@@ -686,11 +700,14 @@ def _stream_records(
     backend: str,
     scheduler: str | None,
     workers: int,
+    *,
+    quiet: bool,
 ) -> Generator[dict[str, Any], None, None]:
     """Yield the record of each cell as its worker finishes, in any order.
 
     Records are yielded as soon as they arrive, so that the caller stores
-    each cell before the slower ones end.
+    each cell before the slower ones end. ``quiet`` silences the INFO
+    messages of a Dask cluster.
     """
     cv, repeats, seed = settings
     if not cells:
@@ -705,7 +722,7 @@ def _stream_records(
 
     from sktricks.bench._dask import dask_client, stream_dask
 
-    with dask_client(scheduler, workers) as client:
+    with dask_client(scheduler, workers, quiet=quiet) as client:
         yield from stream_dask(
             client,
             run_cell,

@@ -164,7 +164,10 @@ def paired_scores(
     """
     from sktricks.bench._report import leaderboard
 
-    board = leaderboard(results, planned)
+    return _score_table(leaderboard(results, planned))
+
+
+def _score_table(board: pd.DataFrame) -> pd.DataFrame:
     if board.empty:
         return pd.DataFrame(
             index=pd.MultiIndex.from_arrays([[], []], names=["metric", "dataset"])
@@ -306,9 +309,13 @@ def compare_recipes(
 
     Wins, ties, losses, differences and the Wilcoxon test are computed per
     primary metric (ROC AUC and RMSE are not on one scale). Ranks, the
-    Friedman test and the Nemenyi critical difference pool all datasets,
-    since ranks have no unit. A statistic that cannot be computed (too few
-    datasets or recipes with scores) is None and ``notes`` gives the reason.
+    Friedman test and the Nemenyi critical difference pool the datasets of
+    all tasks, since ranks have no unit, but only those where every recipe
+    has a score, so that every average rank covers the same datasets. A
+    recipe that does not support a task thus leaves out every dataset of
+    that task, and ``notes`` names the datasets left out and why. A
+    statistic that cannot be computed (too few datasets or recipes with
+    scores) is None and ``notes`` gives the reason.
 
     Parameters
     ----------
@@ -333,7 +340,10 @@ def compare_recipes(
         When ``baseline`` has no cell in ``results``; the message lists the
         recipes.
     """
-    scores = paired_scores(results, planned)
+    from sktricks.bench._report import leaderboard
+
+    board = leaderboard(results, planned)
+    scores = _score_table(board)
     if baseline not in scores.columns:
         raise KeyError(
             f"Baseline {baseline!r} is not among the recipes of the results: "
@@ -378,11 +388,9 @@ def compare_recipes(
         )
     except ValueError as error:
         notes.append(str(error))
-    if friedman is not None and friedman.dropped:
-        notes.append(
-            f"Ranks leave out {len(friedman.dropped)} datasets where a recipe has "
-            f"no score: {', '.join(friedman.dropped)}."
-        )
+    _, dropped = _complete_rows(signed)
+    if dropped and scores.shape[1] >= 2:
+        notes.append(_dropped_note(board, dropped))
     return RecipeComparison(
         baseline=baseline,
         scores=scores,
@@ -391,6 +399,40 @@ def compare_recipes(
         critical_difference=critical_difference,
         alpha=alpha,
         notes=notes,
+    )
+
+
+def _join_names(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _missing_score_reason(board: pd.DataFrame, dataset: str) -> str:
+    """Return why recipes have no score on ``dataset``: unsupported or failed."""
+    rows = board[board["dataset"] == dataset]
+    reasons = []
+    unsupported = rows.loc[rows["status"] == "n/a", "recipe"].tolist()
+    if unsupported:
+        verb = "does" if len(unsupported) == 1 else "do"
+        task = rows["task"].iloc[0]
+        reasons.append(f"{_join_names(unsupported)} {verb} not support {task}")
+    failed = rows.loc[rows["status"] == "failed", "recipe"].tolist()
+    if failed:
+        reasons.append(f"{_join_names(failed)} failed")
+    return ", ".join(reasons)
+
+
+def _dropped_note(board: pd.DataFrame, dropped: list[str]) -> str:
+    by_reason: dict[str, list[str]] = {}
+    for dataset in dropped:
+        by_reason.setdefault(_missing_score_reason(board, dataset), []).append(dataset)
+    details = "; ".join(
+        f"{_join_names(datasets)} ({reason})" for reason, datasets in by_reason.items()
+    )
+    noun = "dataset" if len(dropped) == 1 else "datasets"
+    return (
+        f"Ranks leave out {len(dropped)} {noun} where a recipe has no score: {details}."
     )
 
 
@@ -414,7 +456,9 @@ def _check_size(n_datasets: int, n_recipes: int, dropped: list[str]) -> None:
         raise ValueError(
             f"The Friedman test needs at least 2 datasets where every recipe has "
             f"a score, got {n_datasets}{skipped}. Run more datasets, or fix the "
-            "failed cells and rerun."
+            "failed cells and rerun. A recipe that does not support a task has "
+            "no score on any dataset of that task, so compare it in a run of "
+            "the tasks it supports."
         )
 
 

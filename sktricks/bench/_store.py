@@ -63,6 +63,7 @@ class ResultsStore:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         self.path = self.directory / STORE_NAME
+        self._pending_settings: dict[str, Any] | None = None
         _check_writable(self.directory)
         try:
             self._connection = sqlite3.connect(self.path, timeout=60)
@@ -120,16 +121,29 @@ class ResultsStore:
         self.close()
 
     def check_settings(self, settings: dict[str, Any]) -> None:
-        """Record run settings, or check them against those already stored.
+        """Check run settings against the stored ones and keep them for the first cell.
 
         Cells from runs with other folds or seeds are not comparable, so a
-        store holding such cells refuses to mix them with new ones.
+        store containing cells rejects other settings. The settings are written
+        in the transaction of the first cell :meth:`add` stores, so a run
+        that fails before its first cell (an unreachable scheduler, an
+        interrupt) leaves no settings that would reject the next run. A
+        store with settings but no cell, as earlier versions left after such
+        a failure, takes the new settings in place of the stored ones.
 
         Raises
         ------
         ValueError
-            When a stored setting differs; the message names it.
+            When the store contains cells and a stored setting differs. The
+            message names the setting.
         """
+        self._raise_on_other_settings(settings)
+        self._pending_settings = dict(settings)
+
+    def _raise_on_other_settings(self, settings: dict[str, Any]) -> None:
+        (n_cells,) = self._connection.execute("SELECT COUNT(*) FROM cells").fetchone()
+        if not n_cells:
+            return
         stored = dict(self._connection.execute("SELECT key, value FROM settings"))
         mismatched = [
             f"{key}={json.loads(stored[key])!r} (stored) vs {value!r} (requested)"
@@ -142,11 +156,18 @@ class ResultsStore:
                 f"{'; '.join(mismatched)}. Use the same settings to resume, or "
                 "choose another output directory."
             )
-        with self._connection:
-            self._connection.executemany(
-                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
-                [(key, json.dumps(value)) for key, value in settings.items()],
-            )
+
+    def _write_pending_settings(self) -> None:
+        # Called inside the write transaction of a cell: another run into the
+        # same directory may have stored its first cell since check_settings.
+        settings = self._pending_settings
+        if settings is None:
+            return
+        self._raise_on_other_settings(settings)
+        self._connection.executemany(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+            [(key, json.dumps(value)) for key, value in settings.items()],
+        )
 
     def record_run(self, details: dict[str, Any]) -> None:
         """Store the details of the latest run (recipe order, backend, jobs).
@@ -177,16 +198,30 @@ class ResultsStore:
         return {(d, r, int(rep), int(f)) for d, r, rep, f in rows}
 
     def add(self, record: dict[str, Any]) -> None:
-        """Store one cell in its own transaction, replacing an earlier error."""
+        """Store one cell in its own transaction, replacing an earlier error.
+
+        The first cell after :meth:`check_settings` also stores the settings.
+
+        Raises
+        ------
+        ValueError
+            When another run stored cells with other settings since
+            :meth:`check_settings`. The cell is not written then.
+        """
         row = dict(record)
         row["metrics"] = json.dumps(row.get("metrics", {}))
         columns = ", ".join(row)
         placeholders = ", ".join("?" for _ in row)
         with self._connection:
+            # IMMEDIATE takes the write lock before the settings are read, so
+            # no other run can store its first cell between check and insert.
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._write_pending_settings()
             self._connection.execute(
                 f"INSERT OR REPLACE INTO cells ({columns}) VALUES ({placeholders})",
                 list(row.values()),
             )
+        self._pending_settings = None
 
     def to_frame(self) -> pd.DataFrame:
         """Return every stored cell, one column per metric, sorted by key."""

@@ -204,6 +204,10 @@ def load_suite_file(path: str | Path) -> SuiteFile:
     ------
     FileNotFoundError
         When the file does not exist.
+    OSError
+        When the file cannot be read, for instance because it is a
+        directory (:class:`IsADirectoryError`) or not readable
+        (:class:`PermissionError`).
     ValueError
         When the file is not valid TOML, has an unknown or missing key, or a
         value of the wrong type; the message names the key.
@@ -229,6 +233,14 @@ def load_suite_file(path: str | Path) -> SuiteFile:
             f"Suite file {str(path)!r} not found. Give the path of a TOML file, "
             f"or a named suite: {', '.join(SUITES)}."
         ) from None
+    except OSError as error:
+        # Keep the type (IsADirectoryError, PermissionError) and put the path
+        # and the fix in the message.
+        raise type(error)(
+            f"Suite file {str(path)!r} cannot be read: {error.strerror or error}. "
+            f"Give the path of a readable TOML file, or a named suite: "
+            f"{', '.join(SUITES)}."
+        ) from error
     try:
         content = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -139,6 +139,26 @@ def test_cli_unknown_names_exit_2(tmp_path, capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("missing", " not found. Give the path of a TOML file, or a named suite"),
+        ("directory", " cannot be read: Is a directory. Give the path of a readable"),
+    ],
+)
+def test_cli_unusable_suite_file_exits_2(tmp_path, capsys, kind, message):
+    suite = tmp_path / "suite.toml"
+    if kind == "directory":
+        suite.mkdir()
+    output = tmp_path / "out"
+    code = main(["bench", "--suite", str(suite), "--output", str(output)])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert f"sktricks bench: error: Suite file {str(suite)!r}{message}" in error
+    assert "quick, bundled, cc18" in error
+    assert not output.exists()
+
+
 def test_cli_unknown_dataset_lists_bundled(tmp_path, capsys, monkeypatch):
     import sktricks.datasets._openml as openml_module
 
@@ -311,3 +331,77 @@ def test_cli_help_says_resume_is_keyed_by_name(capsys):
     doc = " ".join(run_benchmark.__doc__.split())
     assert "keyed by dataset and recipe name" in doc
     assert "after changing a recipe, use a new ``output`` directory" in doc
+
+
+def _run_into_closed_pipe(argv):
+    # The read end is closed before the command starts, so its first write
+    # to standard output fails as it does once `head` has exited.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "sktricks.bench._cli", *argv],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(write_end)
+
+
+def test_cli_closed_stdout_exits_quietly(tmp_path):
+    listing = _run_into_closed_pipe(["bench", "--list"])
+    assert listing.returncode == 141
+    assert listing.stderr == ""
+
+    run = ["bench", "--datasets", "diabetes", "--recipes", "linear", "--cv", "2"]
+    run += ["--n-jobs", "1", "--quiet", "--output", str(tmp_path)]
+    bench = _run_into_closed_pipe(run)
+    assert bench.returncode == 141
+    assert "Broken pipe" not in bench.stderr
+    assert "Traceback" not in bench.stderr
+    assert _stored_cells(tmp_path) == 2
+
+    report = _run_into_closed_pipe(["bench", "report", str(tmp_path)])
+    assert report.returncode == 141
+    assert report.stderr == ""
+
+
+def test_cli_list_aligns_descriptions(capsys):
+    from sktricks.bench import (
+        SUITES,
+        get_recipe,
+        list_recipes,
+        register_recipe,
+        unregister_recipe,
+    )
+
+    long_name = "recipe_with_a_name_of_40_characters_long"
+    assert len(long_name) == 40
+
+    @register_recipe(long_name, description="long name")
+    def build(task, random_state):
+        return get_recipe("linear").build(task, random_state)
+
+    try:
+        assert main(["bench", "--list"]) == 0
+        recipes = list_recipes()
+    finally:
+        unregister_recipe(long_name)
+    out = capsys.readouterr().out
+
+    recipe_lines = out.split("Recipes:\n")[1].splitlines()[: len(recipes)]
+    starts = set()
+    for line, recipe in zip(recipe_lines, recipes, strict=True):
+        assert f" {recipe.name} " in line
+        assert line.endswith(recipe.description)
+        starts.add(len(line) - len(recipe.description))
+    assert len(starts) == 1
+
+    suite_lines = out.split("Suites:\n")[1].splitlines()[: len(SUITES)]
+    starts = set()
+    for line, description in zip(suite_lines, SUITES.values(), strict=True):
+        assert line.endswith(description)
+        starts.add(len(line) - len(description))
+    assert len(starts) == 1

@@ -226,3 +226,107 @@ def test_dask_cli_unreachable_scheduler_exits_1(tmp_path, capsys):
     assert code == 1
     error = capsys.readouterr().err
     assert "Could not connect to the Dask scheduler at 'tcp://127.0.0.1:1'" in error
+
+
+def test_dask_unreachable_scheduler_output_reusable(tmp_path, capsys):
+    import dask
+
+    from sktricks.bench._cli import main
+
+    argv = ["bench", "--datasets", "diabetes", "--recipes", "linear", "--quiet"]
+    argv += ["--output", str(tmp_path)]
+    unreachable = ["--backend", "dask", "--scheduler", "tcp://127.0.0.1:1"]
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main([*argv, *unreachable, "--cv", "2"]) == 1
+    capsys.readouterr()
+
+    assert main([*argv, "--cv", "3", "--n-jobs", "1"]) == 0
+    assert "written with other settings" not in capsys.readouterr().err
+    with sqlite3.connect(tmp_path / "results.sqlite") as connection:
+        query = "SELECT value FROM settings WHERE key = 'cv'"
+        assert connection.execute(query).fetchone() == ("3",)
+        assert connection.execute("SELECT COUNT(*) FROM cells").fetchone() == (3,)
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("notanaddress", "missing port number in address 'notanaddress'"),
+        ("tcp://127.0.0.1", "missing port number"),
+        ("tcp://127.0.0.1:abc", "port 'abc' is not a number"),
+        ("tcp://127.0.0.1:70000", "port 70000 is outside the range 1 to 65535"),
+        ("foo://127.0.0.1:8786", "unknown address scheme 'foo'"),
+    ],
+)
+def test_dask_cli_malformed_scheduler_exits_2(tmp_path, capsys, address, reason):
+    from sktricks.bench._cli import main
+
+    argv = ["bench", "--datasets", "diabetes", "--recipes", "linear", "--quiet"]
+    argv += ["--backend", "dask", "--scheduler", address, "--output", str(tmp_path)]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert f"Invalid Dask scheduler address {address!r}: {reason}" in error
+    assert "such as tcp://10.0.0.5:8786" in error
+    assert "drop --scheduler to start a local cluster" in error
+    assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_dask_client_invalid_address_message():
+    from sktricks.bench._dask import dask_client
+
+    # An in-process address of the wrong form: distributed.Client raises
+    # ValueError without opening any connection.
+    with pytest.raises(
+        ValueError, match=r"Invalid Dask scheduler address 'inproc://x'"
+    ):
+        with dask_client("inproc://x", 1):
+            pass
+
+
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_dask_quiet_run_silences_distributed(tmp_path, verbose):
+    import logging
+
+    class Recorder(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.levels = []
+
+        def emit(self, record):
+            self.levels.append(record.levelno)
+
+    distributed_logger = logging.getLogger("distributed")
+    level_before = distributed_logger.level
+    recorder = Recorder()
+    distributed_logger.addHandler(recorder)
+    try:
+        run_benchmark(
+            "diabetes",
+            "linear",
+            cv=2,
+            backend="dask",
+            n_jobs=1,
+            output=tmp_path,
+            verbose=verbose,
+        )
+    finally:
+        distributed_logger.removeHandler(recorder)
+    below_warning = [level for level in recorder.levels if level < logging.WARNING]
+    if verbose:
+        # The check can fail: a verbose run gets distributed's INFO messages.
+        assert below_warning
+    else:
+        assert below_warning == []
+    assert distributed_logger.level == level_before
+
+
+def test_dask_cli_quiet_writes_no_info_lines(tmp_path):
+    import subprocess
+
+    command = [sys.executable, "-m", "sktricks.bench._cli", "bench", "--quiet"]
+    command += ["--datasets", "diabetes", "--recipes", "linear", "--cv", "2"]
+    command += ["--backend", "dask", "--n-jobs", "1", "--output", str(tmp_path)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert "INFO" not in completed.stderr
+    assert "Leaderboard" in completed.stdout

@@ -1,5 +1,6 @@
 import sqlite3
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -106,7 +107,7 @@ def test_report_command_rerenders_without_running(run_dir, monkeypatch, capsys):
 
 
 def test_report_command_errors(tmp_path, run_dir, capsys):
-    assert main(["bench", "report", str(tmp_path)]) == 1
+    assert main(["bench", "report", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert "No results store results.sqlite in" in error
     assert not (tmp_path / "results.sqlite").exists()
@@ -163,3 +164,68 @@ def test_report_cli_help_lists_new_options(capsys):
     assert "report render the report of an earlier run again" in text
     assert "'cc18'" in text
     assert "TOML suite file" in text
+
+
+def test_format_leaderboard_average_rank_per_recipe_set(mixed_support_cells):
+    from sktricks.bench import format_leaderboard, leaderboard
+
+    results, planned, ranks = mixed_support_cells
+    table = format_leaderboard(leaderboard(results, planned)).set_index("dataset")
+
+    groups = {"binary": ["b1", "b2"], "multiclass": ["m1"], "regression": ["r1", "r2"]}
+    labels = [label for label in table.index if label.startswith("average rank")]
+    assert labels == [f"average rank ({task})" for task in groups]
+    for task, datasets in groups.items():
+        row = table.loc[f"average rank ({task})"]
+        ranked = {recipe for dataset, recipe in ranks if dataset in datasets}
+        for recipe in row.index.drop("metric"):
+            if recipe not in ranked:
+                assert row[recipe] == "n/a"
+                continue
+            # Every average in the row covers every dataset of the group.
+            values = [ranks[(dataset, recipe)] for dataset in datasets]
+            assert float(row[recipe]) == pytest.approx(np.mean(values), abs=0.005)
+
+
+def test_format_leaderboard_same_task_groups_labels():
+    from sktricks.bench import format_leaderboard, leaderboard
+
+    rows = [
+        {
+            "dataset": dataset,
+            "recipe": recipe,
+            "task": "binary",
+            "repeat": 0,
+            "fold": 0,
+            "status": "ok",
+            "roc_auc": score,
+        }
+        for dataset, recipe, score in [
+            ("b1", "A", 0.9),
+            ("b1", "X", 0.8),
+            ("b2", "A", 0.7),
+            ("b2", "X", 0.75),
+            ("b3", "A", 0.6),
+        ]
+    ]
+    # X was not planned on b3, as in a report rendered again after an
+    # unregistered recipe with cells on b1 and b2 only.
+    planned = pd.DataFrame(
+        [
+            {"dataset": d, "task": "binary", "recipe": r, "n_planned": n}
+            for d, r, n in [
+                ("b1", "A", 1),
+                ("b1", "X", 1),
+                ("b2", "A", 1),
+                ("b2", "X", 1),
+                ("b3", "A", 1),
+                ("b3", "X", 0),
+            ]
+        ]
+    )
+    table = format_leaderboard(leaderboard(pd.DataFrame(rows), planned))
+    table = table.set_index("dataset")
+    assert table.loc["average rank (b1, b2)", "A"] == "1.50"
+    assert table.loc["average rank (b1, b2)", "X"] == "1.50"
+    assert table.loc["average rank (b3)", "A"] == "1.00"
+    assert table.loc["average rank (b3)", "X"] == "n/a"

@@ -135,6 +135,36 @@ def test_runner_rejects_changed_settings(tmp_path):
         run_benchmark(["diabetes"], ["linear"], cv=4, output=tmp_path, verbose=0)
 
 
+@pytest.mark.parametrize("error", [ConnectionError, KeyboardInterrupt])
+def test_runner_early_failure_keeps_output_reusable(tmp_path, monkeypatch, error):
+    import sktricks.bench._runner as runner
+
+    def fails_before_first_cell(*args, **kwargs):
+        raise error("stopped before the first cell")
+        yield  # a generator, as the real one
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "_stream_records", fails_before_first_cell)
+        with pytest.raises(error):
+            run_benchmark(["diabetes"], ["linear"], cv=2, output=tmp_path, verbose=0)
+
+    result = run_benchmark(["diabetes"], ["linear"], cv=3, output=tmp_path, verbose=0)
+    assert result.results["fold"].tolist() == [0, 1, 2]
+    assert result.results["status"].eq("ok").all()
+
+
+def test_runner_missing_dask_fails_before_writing(tmp_path, monkeypatch):
+    import sys
+
+    # None in sys.modules makes "import distributed" raise ImportError.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r"pip install 'sktricks\[dask\]'"):
+        run_benchmark(
+            ["diabetes"], ["linear"], cv=2, backend="dask", output=tmp_path, verbose=0
+        )
+    assert not (tmp_path / "results.sqlite").exists()
+
+
 def test_runner_unknown_names(tmp_path, monkeypatch):
     import sktricks.datasets._openml as openml_module
 
@@ -271,16 +301,21 @@ def test_leaderboard_ranks_partial_failure_last_and_unsupported_na(tmp_path):
     table = format_leaderboard(result.leaderboard()).set_index("dataset")
     assert table.loc["diabetes", "fold1_fails"] == "failed (2/3 folds) (3)"
     assert table.loc["diabetes", "regression_only"] == "n/a"
-    # The average rank counts the failure as a last place, and the
-    # unsupported dataset not at all.
-    bodyfat_rank = board.loc[("bodyfat", "fold1_fails"), "rank"]
-    assert float(table.loc["average rank", "fold1_fails"]) == pytest.approx(
-        (3.0 + bodyfat_rank) / 2, abs=0.005
-    )
-    assert float(table.loc["average rank", "regression_only"]) == pytest.approx(
-        board.loc[("bodyfat", "regression_only"), "rank"], abs=0.005
-    )
-    assert "failed (2/3 folds)" in result.files["report"].read_text()
+    # regression_only is ranked on bodyfat alone, so each task gets its own
+    # average-rank row, and the failure counts as a last place in its row.
+    assert "average rank" not in table.index
+    binary = table.loc["average rank (binary)"]
+    regression = table.loc["average rank (regression)"]
+    assert binary["fold1_fails"] == "3.00"
+    assert binary["regression_only"] == "n/a"
+    for recipe in ["linear", "random_forest", "fold1_fails", "regression_only"]:
+        assert float(regression[recipe]) == pytest.approx(
+            board.loc[("bodyfat", recipe), "rank"], abs=0.005
+        )
+    report = result.files["report"].read_text()
+    assert "failed (2/3 folds)" in report
+    assert "| average rank (regression) |" in report
+    assert "each group gets its own average-rank row" in report
 
 
 def test_leaderboard_failed_recipes_share_last_rank():
@@ -314,18 +349,27 @@ def test_runner_rejects_cv_above_smallest_class_before_writing(tmp_path):
     size = int(labels.value_counts().min())
     with pytest.raises(
         ValueError,
-        match=rf"cv={size + 1}.*{size} rows of class '{smallest}'.*kc2.*Lower --cv",
-    ):
+        match=rf"cv={size + 1}.*{size} rows of class '{smallest}'.*kc2",
+    ) as info:
         run_benchmark(["kc2"], ["linear"], cv=size + 1, output=tmp_path, verbose=0)
+    assert str(info.value).endswith(
+        f"Lower cv (--cv on the command line) from {size + 1} to {size} or fewer folds."
+    )
     assert not (tmp_path / "results.sqlite").exists()
 
 
 def test_runner_rejects_cv_above_rows_for_regression(tmp_path):
     n_rows = len(load_openml("bodyfat").target)
-    with pytest.raises(ValueError, match=rf"{n_rows} rows of dataset 'bodyfat'.*Lower"):
+    with pytest.raises(
+        ValueError, match=rf"{n_rows} rows of dataset 'bodyfat'"
+    ) as info:
         run_benchmark(
             ["bodyfat"], ["linear"], cv=n_rows + 1, output=tmp_path, verbose=0
         )
+    assert str(info.value).endswith(
+        f"Lower cv (--cv on the command line) from {n_rows + 1} to {n_rows} or "
+        "fewer folds."
+    )
     assert not (tmp_path / "results.sqlite").exists()
 
 

@@ -308,3 +308,30 @@ def test_compare_recipes_unknown_baseline_and_one_dataset():
     assert comparison.friedman is None
     assert comparison.plot() is None
     assert any("at least 2 datasets" in note for note in comparison.notes)
+
+
+def test_compare_recipes_ranks_only_complete_datasets(mixed_support_cells):
+    results, planned, _ = mixed_support_cells
+    comparison = compare_recipes(results, "A", planned=planned)
+
+    # Only b1 and b2 have a score from every recipe: C is binary only, D
+    # supports no multiclass and B failed a fold of r2.
+    assert comparison.friedman.n_datasets == 2
+    assert sorted(comparison.friedman.dropped) == ["m1", "r1", "r2"]
+    ok = results[results["status"] == "ok"]
+    means = ok.groupby(["dataset", "recipe"])["roc_auc"].mean().unstack()
+    complete = means.loc[["b1", "b2"], ["A", "B", "C", "D"]]
+    expected = {}
+    for recipe in complete.columns:
+        ranks = [
+            1 + int((complete.loc[dataset] > complete.loc[dataset, recipe]).sum())
+            for dataset in complete.index
+        ]
+        expected[recipe] = np.mean(ranks)
+    assert comparison.friedman.average_ranks.to_dict() == pytest.approx(expected)
+
+    assert (
+        "Ranks leave out 3 datasets where a recipe has no score: r1 (C does not "
+        "support regression); r2 (C does not support regression, B failed); m1 "
+        "(C and D do not support multiclass)." in comparison.notes
+    )
