@@ -20,18 +20,65 @@ from sktricks.sampling._validation import encode_classification_target
 __all__ = ["PriorCorrectedClassifier"]
 
 
-def _effective_prior(estimator, y_codes, n_classes, sample_weight) -> np.ndarray:
+def _final_step(estimator):
+    """Return the last step of a (scikit-learn or imbalanced-learn) Pipeline."""
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        for _, step in steps[:-1]:
+            if hasattr(step, "fit_resample"):
+                raise ValueError(
+                    f"estimator is a Pipeline with the sampler "
+                    f"{type(step).__name__}, whose resampled class prior "
+                    "PriorCorrectedClassifier cannot see. Pass the sampler "
+                    "as PriorCorrectedClassifier(estimator, sampler=...) "
+                    "instead."
+                )
+        return _final_step(steps[-1][1])
+    return estimator
+
+
+def _class_multipliers(estimator, classes, counts) -> np.ndarray:
+    """Return the weight each class gets from the model's own settings.
+
+    Reads scikit-learn's ``class_weight`` ("balanced", "balanced_subsample"
+    or a dict keyed by label) and, for binary targets, LightGBM's
+    ``is_unbalance`` and LightGBM's or XGBoost's ``scale_pos_weight``, which
+    weight the second class (``classes[1]``).
+    """
+    n_classes = len(classes)
+    params = estimator.get_params(deep=False)
+    multipliers = np.ones(n_classes)
+    class_weight = params.get("class_weight")
+    if isinstance(class_weight, str) and class_weight.startswith("balanced"):
+        # n / (k * n_c) per class, from the unweighted class counts.
+        multipliers = counts.sum() / (n_classes * np.maximum(counts, 1))
+    elif isinstance(class_weight, dict):
+        multipliers = np.array(
+            [float(class_weight.get(label, 1.0)) for label in classes.tolist()]
+        )
+    if n_classes == 2:
+        if params.get("is_unbalance"):
+            multipliers = multipliers * np.array([1.0, counts[0] / max(counts[1], 1)])
+        scale = params.get("scale_pos_weight")
+        if scale is not None and float(scale) != 1.0:
+            multipliers = multipliers * np.array([1.0, float(scale)])
+    return multipliers
+
+
+def _effective_prior(estimator, classes, y_codes, sample_weight) -> np.ndarray:
     """Return the class prior the estimator was trained under.
 
     That is the class frequency of its training rows, weighted by
-    ``sample_weight`` and by the estimator's ``class_weight`` when it has one
-    (``"balanced"`` makes every class weigh the same in total).
+    ``sample_weight`` and by the class weights the model itself applies
+    (see :func:`_class_multipliers`), also when the model is the last step
+    of a Pipeline.
     """
-    counts = np.bincount(y_codes, weights=sample_weight, minlength=n_classes)
-    class_weight = estimator.get_params().get("class_weight")
-    if isinstance(class_weight, str) and class_weight == "balanced":
-        return np.full(n_classes, 1.0 / n_classes)
-    return counts / counts.sum()
+    n_classes = len(classes)
+    counts = np.bincount(y_codes, minlength=n_classes).astype(float)
+    weighted = np.bincount(y_codes, weights=sample_weight, minlength=n_classes)
+    final = _final_step(estimator)
+    mass = weighted * _class_multipliers(final, classes, counts)
+    return mass / mass.sum()
 
 
 class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
@@ -53,8 +100,11 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     estimator : classifier
-        Unfitted classifier with ``predict_proba``; cloned in ``fit``. If it
-        has ``class_weight="balanced"`` the prior it learns is uniform.
+        Unfitted classifier with ``predict_proba``, or a Pipeline ending in
+        one; cloned in ``fit``. Its own class weights enter the prior it
+        learns: ``class_weight`` ("balanced" or a dict), and for binary
+        targets LightGBM's ``is_unbalance`` and ``scale_pos_weight`` or
+        XGBoost's ``scale_pos_weight``.
     sampler : imbalanced-learn sampler or None, default=None
         Resamples the training data before the classifier is fitted. ``None``
         fits on the data as given.
@@ -131,7 +181,14 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
         y = self.classes_[y_codes]
         n_classes = len(self.classes_)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
+            if not sample_weight.sum() > 0:
+                raise ValueError(
+                    "sample_weight sums to 0; give at least one row a "
+                    "positive weight."
+                )
 
         self.prior_ = self._target_prior(y_codes, n_classes, sample_weight)
 
@@ -150,7 +207,7 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
 
         y_fit_codes = np.searchsorted(self.classes_, np.asarray(y_fit))
         self.resampled_prior_ = _effective_prior(
-            self.estimator_, y_fit_codes, n_classes, weight_fit
+            self.estimator_, self.classes_, y_fit_codes, weight_fit
         )
         return self
 

@@ -15,14 +15,18 @@ def convert_nullable_target(y):
     scikit-learn and imbalanced-learn report "Unknown label type" for
     ``Int64``, ``Float64`` and ``boolean`` targets. A Series or one-column
     DataFrame with such a dtype is converted to ``int64``, ``float64`` or
-    ``bool``; a missing value raises, because a label cannot be missing.
-    Other inputs are returned unchanged.
+    ``bool``, and a bare pandas array to a numpy array; a missing value
+    raises, because a label cannot be missing. Other inputs are returned
+    unchanged.
     """
     if isinstance(y, pd.DataFrame):
         if y.shape[1] == 1:
             converted = convert_nullable_target(y.iloc[:, 0])
             return converted.to_frame(name=y.columns[0])
         return y
+    if isinstance(y, pd.api.extensions.ExtensionArray):
+        # A bare pandas array (pd.array(..., dtype="boolean")), as a Series.
+        return convert_nullable_target(pd.Series(y)).to_numpy()
     if not isinstance(y, pd.Series):
         return y
     dtype = y.dtype

@@ -9,6 +9,8 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline as sk_make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sktricks.sampling import PriorCorrectedClassifier
 
@@ -75,6 +77,81 @@ def test_prior_correction_for_balanced_class_weight():
     expected = inner * (np.bincount(y) / len(y)) / 0.5
     expected /= expected.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(model.predict_proba(X), expected)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        LogisticRegression(class_weight={"no": 1.0, "yes": 9.0}),
+        sk_make_pipeline(
+            StandardScaler(), LogisticRegression(class_weight={"no": 1, "yes": 9})
+        ),
+    ],
+    ids=["dict", "pipeline"],
+)
+def test_prior_correction_reads_class_weights_of_the_model(estimator):
+    # The model sees 9 times the weight on "yes"; a model that can only
+    # learn the prior (one constant column) then predicts the weighted prior,
+    # and the correction must give back the true one.
+    y = np.repeat(np.array(["no", "yes"]), [180, 20])
+    X = np.zeros((200, 1))
+    model = PriorCorrectedClassifier(estimator).fit(X, y)
+
+    weighted = np.array([180 * 1.0, 20 * 9.0]) / (180 + 180)
+    np.testing.assert_allclose(model.resampled_prior_, weighted)
+    np.testing.assert_allclose(
+        model.estimator_.predict_proba(X[:1]), [weighted], atol=1e-3
+    )
+    np.testing.assert_allclose(model.predict_proba(X[:1]), [[0.9, 0.1]], atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        sk_make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced")),
+        LGBMClassifier(is_unbalance=True, n_estimators=5, verbose=-1),
+    ],
+    ids=["balanced-in-pipeline", "lightgbm-is_unbalance"],
+)
+def test_prior_correction_balanced_settings_give_uniform_prior(estimator):
+    X, y = _imbalanced(n=800)
+    model = PriorCorrectedClassifier(estimator).fit(X, y)
+    np.testing.assert_allclose(model.resampled_prior_, [0.5, 0.5])
+
+
+def test_prior_correction_reads_scale_pos_weight():
+    # LightGBM and XGBoost weight the second class by scale_pos_weight.
+    from xgboost import XGBClassifier
+
+    X, y = _imbalanced(n=800)
+    n_negative, n_positive = np.bincount(y)
+    expected = np.array([n_negative, 4.0 * n_positive])
+    expected /= expected.sum()
+    for booster in (
+        LGBMClassifier(scale_pos_weight=4.0, n_estimators=5, verbose=-1),
+        XGBClassifier(scale_pos_weight=4.0, n_estimators=5),
+    ):
+        model = PriorCorrectedClassifier(booster).fit(X, y)
+        np.testing.assert_allclose(model.resampled_prior_, expected)
+
+
+def test_prior_correction_multiclass_dict_weights_with_sample_weight():
+    y = np.repeat(np.array(["a", "b", "c"]), [50, 30, 20])
+    weights = np.where(y == "a", 2.0, 1.0)
+    X = np.zeros((100, 1))
+    estimator = LogisticRegression(class_weight={"b": 3.0})  # "a", "c" weigh 1
+    model = PriorCorrectedClassifier(estimator).fit(X, y, sample_weight=weights)
+
+    mass = np.array([50 * 2.0, 30 * 3.0, 20 * 1.0])
+    np.testing.assert_allclose(model.resampled_prior_, mass / mass.sum())
+    np.testing.assert_allclose(model.prior_, [100 / 150, 30 / 150, 20 / 150])
+
+
+def test_prior_correction_rejects_sampler_inside_the_pipeline():
+    X, y = _imbalanced(n=300)
+    estimator = make_pipeline(RandomOverSampler(random_state=0), LogisticRegression())
+    with pytest.raises(ValueError, match=r"RandomOverSampler.*sampler=\.\.\."):
+        PriorCorrectedClassifier(estimator).fit(X, y)
 
 
 def test_prior_correction_given_prior():
@@ -144,3 +221,21 @@ def test_prior_correction_with_lightgbm_on_categories():
 def test_prior_correction_single_class_error():
     with pytest.raises(ValueError, match=r"y has 1 class \(np.int64\(0\)\)"):
         PriorCorrectedClassifier(LogisticRegression()).fit(np.eye(3), [0, 0, 0])
+
+
+def test_prior_correction_rejects_missing_labels_in_a_bare_pandas_array():
+    X = np.zeros((6, 1))
+    y = pd.array([True, False, pd.NA, True, False, True], dtype="boolean")
+    with pytest.raises(ValueError, match=r"dtype boolean with 1 missing"):
+        PriorCorrectedClassifier(LogisticRegression()).fit(X, y)
+    y = pd.array([True, False, False, True, False, True], dtype="boolean")
+    model = PriorCorrectedClassifier(LogisticRegression()).fit(X, y)
+    np.testing.assert_array_equal(model.classes_, [False, True])
+
+
+def test_prior_correction_rejects_negative_sample_weight():
+    X, y = np.zeros((6, 1)), np.array([1, 0, 0, 1, 0, 1])
+    with pytest.raises(ValueError, match="Negative values"):
+        PriorCorrectedClassifier(LogisticRegression()).fit(
+            X, y, sample_weight=-np.ones(6)
+        )
