@@ -186,8 +186,7 @@ class PriorCorrectedClassifier(ClassifierMixin, BaseEstimator):
             )
             if not sample_weight.sum() > 0:
                 raise ValueError(
-                    "sample_weight sums to 0; give at least one row a "
-                    "positive weight."
+                    "sample_weight sums to 0; give at least one row a positive weight."
                 )
 
         self.prior_ = self._target_prior(y_codes, n_classes, sample_weight)
