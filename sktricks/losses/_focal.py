@@ -26,9 +26,26 @@ __all__ = [
     "make_xgboost_focal_objective",
 ]
 
-# A tiny positive floor, so that a row of weight 0 never gives a Hessian of
-# exactly 0.
+# A tiny positive floor for the Hessian of rows with a positive weight, whose
+# focal Hessian can underflow to 0 when the model is very sure of them.
 _HESS_FLOOR = 1e-16
+
+
+def _floored(hess: np.ndarray, weight: Any) -> np.ndarray:
+    """Return ``hess`` raised to ``_HESS_FLOOR`` on rows of positive weight.
+
+    Rows of weight 0 keep a Hessian of exactly 0, as in the libraries' own
+    objectives: LightGBM estimates the row count of a histogram bin from
+    its Hessian sum (for min_child_samples), so a floor on those rows alone
+    changed which splits it made.
+    """
+    floored = np.maximum(hess, _HESS_FLOOR)
+    if weight is None or np.size(weight) == 0:
+        return floored
+    positive = np.asarray(weight, dtype=float) > 0
+    if hess.ndim == 2:
+        positive = positive[:, None]
+    return np.where(positive, floored, hess)
 
 
 def _library(estimator) -> str:
@@ -93,7 +110,7 @@ class _LightGBMObjective:
             sample_weight=weight,
             factor=self.factor,
         )
-        return grad, np.maximum(hess, _HESS_FLOOR)
+        return grad, _floored(hess, weight)
 
 
 class _XGBoostObjective:
@@ -113,7 +130,7 @@ class _XGBoostObjective:
             sample_weight=sample_weight,
             factor=self.factor,
         )
-        return grad, np.maximum(hess, _HESS_FLOOR)
+        return grad, _floored(hess, sample_weight)
 
 
 def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
@@ -164,7 +181,7 @@ def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
             sample_weight=train_data.get_weight(),
             factor=_softmax_hessian_factor("lightgbm", n_classes),
         )
-        return grad, np.maximum(hess, _HESS_FLOOR)
+        return grad, _floored(hess, train_data.get_weight())
 
     return objective
 
@@ -256,7 +273,7 @@ def make_xgboost_focal_objective(gamma: float = 2.0, alpha: Any = None):
             sample_weight=weight if weight.size else None,
             factor=_softmax_hessian_factor("xgboost", n_classes),
         )
-        return grad, np.maximum(hess, _HESS_FLOOR)
+        return grad, _floored(hess, weight)
 
     return objective
 
