@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sktricks.model_selection import cross_val_oof
+from sktricks.sampling._validation import convert_nullable_target
 from sktricks.utils._validation import check_numeric_columns
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,9 @@ class NeighborLabelFeatures(TransformerMixin, BaseEstimator):
                 "is None: pass the target to fit or fit_transform."
             )
         check_numeric_columns(X, type(self).__name__)
+        # validate_data converts Int64 and boolean targets to float64, which
+        # would make classes_ and the column names 0.0/1.0.
+        y = convert_nullable_target(y)
         X, y = validate_data(self, X, y, y_numeric=False)
         y = column_or_1d(y)
         self.target_type_ = self._resolve_target_type(y)

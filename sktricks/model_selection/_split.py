@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -36,12 +36,25 @@ def _check_n_splits(n_splits: Any) -> None:
         raise ValueError(f"n_splits must be an int >= 2, got {n_splits}.")
 
 
-def _check_stratum_sizes(counts: np.ndarray, n_splits: int, what: str) -> None:
-    """Warn when a stratum is smaller than ``n_splits``; raise when all are."""
+def _check_stratum_sizes(
+    counts: np.ndarray, n_splits: int, what: str, other_fix: str = ""
+) -> None:
+    """Warn when a stratum is smaller than ``n_splits``; raise when all are.
+
+    ``other_fix`` is a clause naming another setting that enlarges the
+    strata, appended to the error after the n_splits fix.
+    """
     if np.all(counts < n_splits):
+        largest = int(counts.max())
+        if largest >= 2:
+            fix = f"lower n_splits to at most {largest}"
+        else:
+            fix = "n_splits cannot go below 2"
+        if other_fix:
+            fix += f", or {other_fix}"
         raise ValueError(
             f"n_splits={n_splits} is greater than the number of members in every "
-            f"{what} (largest: {int(counts.max())}); lower n_splits."
+            f"{what} (largest: {largest}); {fix}."
         )
     if np.any(counts < n_splits):
         warnings.warn(
@@ -50,6 +63,26 @@ def _check_stratum_sizes(counts: np.ndarray, n_splits: int, what: str) -> None:
             SktricksWarning,
             stacklevel=3,
         )
+
+
+def _check_continuous_target(y: Any, n_samples: int) -> np.ndarray:
+    """Return ``y`` as finite float64, or raise for labels, NaN or infinity."""
+    y = _check_finite_target(y, n_samples)
+    # Strings are labels even when they parse as numbers, as in type_of_target.
+    is_numeric = y.dtype.kind in "biuf" or (
+        y.dtype.kind == "O"
+        and all(isinstance(value, Real) and not isinstance(value, str) for value in y)
+    )
+    if not is_numeric:
+        raise ValueError(
+            f"BinnedStratifiedKFold needs a numeric (continuous) target, got y "
+            f"of dtype {y.dtype} (first values: {y[:3].tolist()}). For class "
+            "labels use sklearn.model_selection.StratifiedKFold."
+        )
+    y = y.astype(float)
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinity; drop or impute those rows.")
+    return y
 
 
 def _check_finite_target(y: Any, n_samples: int) -> np.ndarray:
@@ -114,11 +147,20 @@ class BinnedStratifiedKFold(_BaseKFold):
 
     def _iter_test_indices(self, X=None, y=None, groups=None):
         n_samples = _num_samples(X)
-        y = _check_finite_target(y, n_samples).astype(float)
-        if not np.all(np.isfinite(y)):
-            raise ValueError("y contains NaN or infinity; drop or impute those rows.")
+        y = _check_continuous_target(y, n_samples)
         bins = _quantile_bins(y, self.n_bins)
-        _check_stratum_sizes(np.bincount(bins), self.n_splits, "bin of y")
+        # Quantile bins of n rows contain about n / n_bins rows each, fewer
+        # distinct bins when y has ties.
+        max_bins = max(n_samples // self.n_splits, 1)
+        _check_stratum_sizes(
+            np.bincount(bins),
+            self.n_splits,
+            "bin of y",
+            other_fix=(
+                f"lower n_bins={self.n_bins} to at most {max_bins} "
+                f"({n_samples} rows // {self.n_splits} splits)"
+            ),
+        )
 
         test_folds = _deal_sorted_bins(
             y, bins, self.n_splits, self.shuffle, check_random_state(self.random_state)

@@ -82,6 +82,14 @@ class MixupSampler(BaseAugmentSampler, BaseOverSampler):
         that fraction of the row count.
     random_state : int, RandomState instance or None, default=None
         Seed of the row pairs and of ``lam``.
+    target_type : {"auto", "continuous", "binary", "multiclass"}, \
+            default="auto"
+        Type of ``y``. ``"auto"`` infers it with
+        :func:`~sklearn.utils.multiclass.type_of_target`, which calls a float
+        target with only whole-number values ``"multiclass"``; pass
+        ``"continuous"`` for such a regression target. With ``"auto"``, a
+        float target of more than two whole-number values, or one with as
+        many classes as rows, is treated as classes with a warning.
 
     Attributes
     ----------
@@ -112,19 +120,29 @@ class MixupSampler(BaseAugmentSampler, BaseOverSampler):
             callable,
         ],
         "random_state": ["random_state"],
+        "target_type": [StrOptions({"auto", "continuous", "binary", "multiclass"})],
     }
     _allow_inf = False
 
-    def __init__(self, alpha=0.2, sampling_strategy="auto", random_state=None):
+    def __init__(
+        self,
+        alpha=0.2,
+        sampling_strategy="auto",
+        random_state=None,
+        target_type="auto",
+    ):
         self.alpha = alpha
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
+        self.target_type = target_type
 
     def _set_sampling_strategy(self, y, is_regression) -> None:
         if not is_regression:
             self.sampling_strategy_ = check_classes_strategy(
                 self, y, self.sampling_strategy
             )
+            if self.target_type == "auto":
+                self._warn_if_target_looks_continuous(y)
             return
         if not (
             self.sampling_strategy == "auto"
@@ -135,6 +153,28 @@ class MixupSampler(BaseAugmentSampler, BaseOverSampler):
                 "for a continuous target; use 'auto' or a float in (0, 1]."
             )
         self.sampling_strategy_ = OrderedDict()
+
+    def _warn_if_target_looks_continuous(self, y) -> None:
+        # type_of_target calls whole-number floats "multiclass", so a
+        # regression target such as 1.0, 2.0, ... would only be mixed within
+        # its "classes", or not at all when each value occurs once.
+        classes = np.unique(y)
+        if classes.shape[0] <= 2:
+            return
+        if y.dtype.kind != "f" and classes.shape[0] < y.shape[0]:
+            return
+        n_new = sum(self.sampling_strategy_.values())
+        warnings.warn(
+            f"y has {classes.shape[0]} distinct values in {y.shape[0]} rows "
+            f"(dtype {y.dtype}), so MixupSampler treats them as class labels, "
+            f"mixes only rows of the same class and adds {n_new} rows. For a "
+            "regression target pass target_type='continuous'; for class labels "
+            "pass target_type='multiclass' to silence this warning.",
+            SktricksWarning,
+            # warn <- this helper <- _set_sampling_strategy <- fit_resample
+            # <- scikit-learn's _fit_context wrapper <- the caller.
+            stacklevel=5,
+        )
 
     def _fit_resample(self, X, y, *, is_regression=False):
         rng = check_random_state(self.random_state)
@@ -177,6 +217,10 @@ class MixupSampler(BaseAugmentSampler, BaseOverSampler):
         new_rows = _mix_frame(X, first, second, lam)
         y_float = y.astype(float)
         y_new = lam * y_float[first] + (1.0 - lam) * y_float[second]
+        if y.dtype.kind in "biu":
+            # An integer target declared continuous is rounded like integer
+            # columns of X, because casting back would truncate.
+            y_new = np.round(y_new)
         return append_rows(X, new_rows), np.concatenate([y_float, y_new]).astype(
             y.dtype
         )
@@ -201,6 +245,14 @@ class SwapNoiseSampler(BaseAugmentSampler):
         Noisy copies made of every row.
     random_state : int, RandomState instance or None, default=None
         Seed of the swapped cells and donor rows.
+    target_type : {"auto", "continuous", "binary", "multiclass"}, \
+            default="auto"
+        Type of ``y``. ``"auto"`` infers it with
+        :func:`~sklearn.utils.multiclass.type_of_target`, which calls a float
+        target with only whole-number values ``"multiclass"``; pass
+        ``"continuous"`` for such a regression target. Only
+        ``sampling_strategy_`` and the check of ``y`` depend on it, because
+        every row is copied either way.
 
     Attributes
     ----------
@@ -226,12 +278,20 @@ class SwapNoiseSampler(BaseAugmentSampler):
         "swap_prob": [Interval(numbers.Real, 0, 1, closed="both")],
         "n_copies": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "target_type": [StrOptions({"auto", "continuous", "binary", "multiclass"})],
     }
 
-    def __init__(self, swap_prob=0.15, n_copies=1, random_state=None):
+    def __init__(
+        self,
+        swap_prob=0.15,
+        n_copies=1,
+        random_state=None,
+        target_type="auto",
+    ):
         self.swap_prob = swap_prob
         self.n_copies = n_copies
         self.random_state = random_state
+        self.target_type = target_type
 
     def _fit_resample(self, X, y, *, is_regression=False):
         rng = check_random_state(self.random_state)
@@ -273,6 +333,14 @@ class GaussianNoiseSampler(BaseAugmentSampler):
         Noisy copies made of every row.
     random_state : int, RandomState instance or None, default=None
         Seed of the noise.
+    target_type : {"auto", "continuous", "binary", "multiclass"}, \
+            default="auto"
+        Type of ``y``. ``"auto"`` infers it with
+        :func:`~sklearn.utils.multiclass.type_of_target`, which calls a float
+        target with only whole-number values ``"multiclass"``; pass
+        ``"continuous"`` for such a regression target. Only
+        ``sampling_strategy_`` and the check of ``y`` depend on it, because
+        every row is copied either way.
 
     Attributes
     ----------
@@ -300,13 +368,21 @@ class GaussianNoiseSampler(BaseAugmentSampler):
         "scale": [Interval(numbers.Real, 0, None, closed="left")],
         "n_copies": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "target_type": [StrOptions({"auto", "continuous", "binary", "multiclass"})],
     }
     _allow_inf = False
 
-    def __init__(self, scale=0.05, n_copies=1, random_state=None):
+    def __init__(
+        self,
+        scale=0.05,
+        n_copies=1,
+        random_state=None,
+        target_type="auto",
+    ):
         self.scale = scale
         self.n_copies = n_copies
         self.random_state = random_state
+        self.target_type = target_type
 
     def _fit_resample(self, X, y, *, is_regression=False):
         rng = check_random_state(self.random_state)

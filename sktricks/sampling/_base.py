@@ -13,7 +13,11 @@ from sklearn.base import _fit_context
 from sklearn.preprocessing import label_binarize
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from sktricks.sampling._validation import convert_nullable_target
 
@@ -133,15 +137,36 @@ class BaseAugmentSampler(BaseSampler):
         if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
             y = y.iloc[:, 0]
         y = np.asarray(y)
+        target_type = self.target_type
+        if target_type == "continuous":
+            return self._check_declared_continuous_y(y, n_samples), False, True
+
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         check_consistent_length(np.empty(n_samples), y)
-        is_regression = type_of_target(y) == "continuous"
+        is_regression = target_type == "auto" and type_of_target(y) == "continuous"
+        if target_type == "binary" and np.unique(y).shape[0] > 2:
+            raise ValueError(
+                f"target_type='binary' but y has {np.unique(y).shape[0]} classes; "
+                "use target_type='multiclass' or 'auto'."
+            )
         if is_regression and self._supports_regression:
             if not np.all(np.isfinite(y.astype(float))):
                 raise ValueError("y contains NaN or infinite values; remove them.")
         else:
             check_classification_targets(y)
         return y, binarize_y, is_regression
+
+    def _check_declared_continuous_y(self, y, n_samples):
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(np.empty(n_samples), y)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"target_type='continuous' needs a numeric y, got dtype {y.dtype}; "
+                "use target_type='auto' for class labels."
+            )
+        if not np.all(np.isfinite(y.astype(float))):
+            raise ValueError("y contains NaN or infinite values; remove them.")
+        return y
 
     def _set_sampling_strategy(self, y, is_regression) -> None:
         # Subclasses with a sampling_strategy parameter override this.

@@ -138,6 +138,41 @@ def test_pandas_output_and_passthrough():
         model.transform(frame[["b", "a"]])
 
 
+@pytest.mark.parametrize(
+    ("values", "dtype", "classes", "column"),
+    [
+        ([0, 1], "Int64", [0, 1], "neighbor_share_1"),
+        ([False, True], "boolean", [False, True], "neighbor_share_True"),
+        ([0, 1], "int64", [0, 1], "neighbor_share_1"),
+        ([False, True], "bool", [False, True], "neighbor_share_True"),
+    ],
+)
+def test_nullable_target_keeps_label_type(values, dtype, classes, column):
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
+    y = pd.Series(values * 20, dtype=dtype)
+
+    model = NeighborLabelFeatures(n_neighbors=3)
+    model.set_output(transform="pandas")
+    out = model.fit_transform(frame, y)
+
+    assert list(out.columns) == [column]
+    assert model.classes_.tolist() == classes
+    assert model.classes_.dtype.kind == np.asarray(classes).dtype.kind
+    assert list(model.transform(frame).columns) == [column]
+
+
+def test_nullable_float_target_is_continuous():
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(rng.normal(size=(20, 1)), columns=["a"])
+    y = pd.Series(rng.normal(size=20), dtype="Float64")
+
+    model = NeighborLabelFeatures(n_neighbors=3).fit(frame, y)
+
+    assert model.target_type_ == "continuous"
+    assert model.classes_ is None
+
+
 def test_n_neighbors_capped_at_fold_size():
     X = np.arange(10.0).reshape(-1, 1)
     y = np.arange(10.0) + 0.5

@@ -377,3 +377,31 @@ def test_purged_split_orders_datetime_periods():
         np.zeros((120, 1)), groups=groups
     ):
         assert groups[train].max() < groups[test].min()
+
+
+def test_binned_stratified_kfold_too_many_bins_message():
+    y = np.arange(200.0)
+    with pytest.raises(ValueError, match=r"lower n_bins=500 to at most 40"):
+        list(BinnedStratifiedKFold(5, n_bins=500).split(y, y))
+    # Bins of 3 rows allow n_splits=3, so both settings are named.
+    with pytest.raises(
+        ValueError, match="lower n_splits to at most 3, or lower n_bins"
+    ):
+        list(BinnedStratifiedKFold(5, n_bins=6).split(np.zeros(18), np.arange(18.0)))
+
+
+@pytest.mark.parametrize(
+    "y",
+    [np.array(["a", "b"] * 4), np.array(["1.5", "2"] * 4, dtype=object)],
+)
+def test_binned_stratified_kfold_rejects_string_target(y):
+    with pytest.raises(
+        ValueError, match=r"numeric \(continuous\) target.*StratifiedKFold"
+    ):
+        list(BinnedStratifiedKFold(2).split(np.zeros(8), y))
+
+
+def test_binned_stratified_kfold_accepts_numeric_object_target():
+    y = np.array([1, 2.5, 3, 4.5] * 2, dtype=object)
+    folds = list(BinnedStratifiedKFold(2, n_bins=2).split(np.zeros(8), y))
+    assert len(folds) == 2

@@ -119,6 +119,60 @@ def test_mixup_every_class_reaches_target(counts):
     assert set(Counter(y_res).values()) == {max(counts)}
 
 
+@pytest.mark.parametrize("y", [np.arange(10.0), np.arange(10), np.arange(10) % 5.0])
+def test_mixup_whole_number_target_warns(y):
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    with pytest.warns(SktricksWarning, match="target_type='continuous'") as record:
+        MixupSampler(random_state=0).fit_resample(X, y)
+    assert record[0].filename == __file__
+
+
+def test_mixup_declared_continuous_mixes_whole_numbers():
+    X = np.column_stack([np.arange(10.0), np.arange(10.0) * 3])
+    y = np.arange(10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X_res, y_res = MixupSampler(
+            target_type="continuous", random_state=0
+        ).fit_resample(X, y)
+
+    assert X_res.shape == (20, 2)
+    # The first column equals y, so mixing both with one lam keeps them equal.
+    np.testing.assert_allclose(X_res[:, 0], y_res)
+    np.testing.assert_allclose(X_res[:, 1], 3 * y_res)
+    assert np.any(y_res[10:] % 1 != 0)
+
+
+def test_mixup_declared_continuous_rounds_integer_target():
+    X = np.column_stack([np.arange(10.0)])
+    y = np.arange(10)
+    X_res, y_res = MixupSampler(target_type="continuous", random_state=0).fit_resample(
+        X, y
+    )
+    assert y_res.dtype == np.int64
+    np.testing.assert_array_equal(y_res[10:], np.round(X_res[10:, 0]))
+
+
+def test_mixup_declared_multiclass_does_not_warn():
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, y_res = MixupSampler(target_type="multiclass", random_state=0).fit_resample(
+            X, np.arange(10) % 5.0
+        )
+    assert Counter(y_res) == dict.fromkeys(np.arange(5.0), 2)
+
+
+def test_mixup_binary_float_target_does_not_warn():
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, y_res = MixupSampler(random_state=0).fit_resample(
+            X, np.array([0.0] * 7 + [1.0] * 3)
+        )
+    assert Counter(y_res) == {0.0: 7, 1.0: 7}
+
+
 def test_mixup_rejects_infinite_values():
     X = np.array([[0.0], [np.inf], [1.0], [2.0]])
     with pytest.raises(ValueError, match="Column 0 contains infinite values"):
@@ -236,6 +290,27 @@ def test_sampler_float64_regression_target_matches_numpy(sampler_cls):
     pd.testing.assert_frame_equal(X_nul, X_num)
     assert y_nul.dtype == "Float64"
     np.testing.assert_allclose(y_nul.to_numpy(dtype=float), y_num.to_numpy())
+
+
+@pytest.mark.parametrize("sampler_cls", SAMPLERS)
+def test_sampler_declared_continuous_target(sampler_cls):
+    X = pd.DataFrame({"x": np.arange(10.0)})
+    y = pd.Series(np.arange(10.0), dtype="Float64")
+    sampler = sampler_cls(target_type="continuous", random_state=0)
+    _, y_res = sampler.fit_resample(X, y)
+
+    assert sampler.sampling_strategy_ == {}
+    assert y_res.shape == (20,)
+    assert y_res.dtype == "Float64"
+
+
+@pytest.mark.parametrize("sampler_cls", SAMPLERS)
+def test_sampler_target_type_rejects_mismatch(sampler_cls):
+    X = np.zeros((6, 1))
+    with pytest.raises(ValueError, match="target_type='continuous' needs a numeric y"):
+        sampler_cls(target_type="continuous").fit_resample(X, ["a", "b"] * 3)
+    with pytest.raises(ValueError, match="target_type='binary' but y has 3 classes"):
+        sampler_cls(target_type="binary").fit_resample(X, [0, 1, 2] * 2)
 
 
 @pytest.mark.parametrize("sampler_cls", SAMPLERS)
