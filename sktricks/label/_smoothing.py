@@ -30,6 +30,7 @@ from sktricks.label._base import (
     softmax,
     validate_features,
 )
+from sktricks.utils._validation import check_text_columns
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +274,8 @@ class LabelSmoothingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         self : LabelSmoothingClassifier
         """
         X = validate_features(self, X, reset=True)
+        if _library(self.estimator) is not None:
+            check_text_columns(X, "LabelSmoothingClassifier")
         n_samples = check_not_empty(X)
         self.classes_, y_encoded = encode_classes(y, n_samples)
         if sample_weight is not None:

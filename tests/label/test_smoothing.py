@@ -362,3 +362,15 @@ def test_pipeline_last_step_without_weights_rejected():
         TypeError, match=r"KNeighborsClassifier\.fit does not take sample_weight"
     ):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("base", ["lightgbm", "xgboost"])
+@pytest.mark.parametrize("smoothing", [0, 0.1])
+def test_boosting_text_column_rejected(base, smoothing):
+    X, y = _data(2)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
+    frame["colour"] = np.array(["red", "blue"])[y]
+    model = LabelSmoothingClassifier(_BASES[base](), smoothing=smoothing)
+
+    with pytest.raises(TypeError, match=r"'colour' \((object|str)\)"):
+        model.fit(frame, y)
