@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import numbers
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -13,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from sktricks.explain import _plot
-from sktricks.explain._codec import TabularCodec
+from sktricks.explain._codec import TabularCodec, is_categorical
 from sktricks.explain._pipeline import accepts_missing, split_model
 
 logger = logging.getLogger(__name__)
@@ -83,12 +86,13 @@ class LimeExplainer:
         their statistics.
     mode : {"auto", "classification", "regression"}, default="auto"
         ``"auto"`` uses classification for models with ``predict_proba``.
-    categorical_features : "auto" or list of str, default="auto"
+    categorical_features : "auto", str or list of str, default="auto"
         Columns LIME treats as categorical. ``"auto"`` takes label columns
-        and constant columns.
+        and constant columns. A list must name every non-numeric column; a
+        single string other than ``"auto"`` names one column.
     discretize_continuous : bool, default=True
         Whether numeric columns are binned into quartiles.
-    kernel_width : float, default=None
+    kernel_width : float > 0, default=None
         Width of LIME's exponential kernel; ``0.75 * sqrt(n_features)`` when
         None, as in LIME.
     random_state : int, RandomState instance or None, default=None
@@ -137,6 +141,7 @@ class LimeExplainer:
 
         if self.mode not in _MODES:
             raise ValueError(f"mode={self.mode!r} is invalid; use one of {_MODES}.")
+        _check_kernel_width(self.kernel_width)
         check_is_fitted(self.model)
         training = self._training_frame()
         self._allow_missing = accepts_missing(split_model(self.model))
@@ -212,15 +217,11 @@ class LimeExplainer:
         return "regression"
 
     def _categorical_columns(self, training: pd.DataFrame) -> list[str] | None:
-        if self.categorical_features != "auto":
-            columns = list(self.categorical_features)
-            unknown = [c for c in columns if c not in training.columns]
-            if unknown:
-                raise ValueError(
-                    f"categorical_features names columns {unknown} that are not "
-                    "in training_data."
-                )
-            return columns
+        if not (
+            isinstance(self.categorical_features, str)
+            and self.categorical_features == "auto"
+        ):
+            return _listed_categorical_columns(self.categorical_features, training)
         detected = TabularCodec(training).categorical
         # A constant column has zero spread, which gives LIME empty quartile
         # bins; as a category it is sampled as its single value.
@@ -246,12 +247,12 @@ class LimeExplainer:
         ----------
         row : Series, dict or one-row DataFrame
             The row, with the training columns.
-        num_features : int, default=10
+        num_features : int >= 1, default=10
             Maximum number of features in the explanation.
         label : object, default=None
             Class to explain; the class with the highest predicted
             probability for the row when None. Ignored for regression.
-        num_samples : int, default=5000
+        num_samples : int >= 1, default=5000
             Number of perturbed samples LIME draws around the row.
 
         Returns
@@ -261,6 +262,8 @@ class LimeExplainer:
             ``label``, ``score``, ``local_prediction`` and ``intercept``
             attributes.
         """
+        _check_positive_int(num_features, "num_features")
+        _check_positive_int(num_samples, "num_samples")
         frame = self._row_frame(row)
         _check_missing(frame, self._allow_missing, "row")
         encoded = _fill_missing(self._codec.encode(frame), self._fill)[0]
@@ -299,6 +302,9 @@ class LimeExplainer:
         ``n_jobs`` is. ``n_jobs`` follows joblib: None means one job, -1
         all cores; jobs are processes, so the model must be picklable.
         """
+        # Checked here too, so a bad value fails before any worker starts.
+        _check_positive_int(num_features, "num_features")
+        _check_positive_int(num_samples, "num_samples")
         if not isinstance(X, pd.DataFrame):
             X = pd.DataFrame(np.asarray(X), columns=self._codec.columns)
         if n_jobs is None or n_jobs == 1:
@@ -390,6 +396,66 @@ class LimeExplainer:
         explanation.local_prediction = float(np.ravel(result.local_pred)[0])
         explanation.intercept = float(result.intercept[key])
         return explanation
+
+
+def _check_positive_int(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name}={value!r} is invalid; use an integer >= 1.")
+
+
+def _check_kernel_width(kernel_width: Any) -> None:
+    if kernel_width is None:
+        return
+    if (
+        isinstance(kernel_width, bool)
+        or not isinstance(kernel_width, numbers.Real)
+        or not math.isfinite(kernel_width)
+        or kernel_width <= 0
+    ):
+        raise ValueError(
+            f"kernel_width={kernel_width!r} is invalid; use a finite number > 0, "
+            "or None for 0.75 * sqrt(n_features)."
+        )
+
+
+def _listed_categorical_columns(listed: Any, training: pd.DataFrame) -> list[str]:
+    """Check ``categorical_features`` given as column names and return them.
+
+    A bare string is taken as one column name. Every string, ``object`` and
+    ``category`` column must be listed, because LIME can only perturb it
+    through its label codes. Boolean columns may be left out and stay numbers.
+    """
+    if isinstance(listed, str):
+        columns = [listed]
+    elif isinstance(listed, Iterable):
+        columns = list(listed)
+    else:
+        raise TypeError(
+            f"categorical_features={listed!r} is invalid; use 'auto' or a list "
+            "of column names."
+        )
+
+    unknown = [c for c in columns if c not in training.columns]
+    if unknown:
+        raise ValueError(
+            f"categorical_features names columns {unknown} that are not "
+            "in training_data."
+        )
+
+    unlisted = [
+        c
+        for c in training.columns
+        if c not in columns
+        and is_categorical(training[c])
+        and not pd.api.types.is_bool_dtype(training[c].dtype)
+    ]
+    if unlisted:
+        raise ValueError(
+            f"categorical_features={columns!r} leaves out the non-numeric "
+            f"columns {unlisted}; add them to categorical_features, or use "
+            "'auto'."
+        )
+    return columns
 
 
 def _is_constant(series: pd.Series) -> bool:

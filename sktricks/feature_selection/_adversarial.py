@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from sktricks.feature_selection._selector_input import column_names, validate_frame
 from sktricks.model_selection import AdversarialValidator
 from sktricks.utils import progress_bar
-from sktricks.utils._validation import N_JOBS_CONSTRAINT
+from sktricks.utils._validation import N_JOBS_CONSTRAINT, text_as_category
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class AdversarialSelector(SelectorMixin, BaseEstimator):
         train, test = frame.rename(columns=renamed), test.rename(columns=renamed)
         self._check_sizes(train, test)
         if self.estimator is None:
-            train, test = _text_as_category(train, test)
+            train, test = text_as_category(train, test)
 
         limit = len(names) - 1
         if self.max_features_to_drop is not None:
@@ -312,37 +312,3 @@ def _aligned_test_frame(train: pd.DataFrame, X_test: pd.DataFrame) -> pd.DataFra
             "before AdversarialSelector first, or put the selector first."
         )
     return X_test[list(train.columns)]
-
-
-def _text_as_category(
-    train: pd.DataFrame, test: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Turn object and string columns into ``category`` for LightGBM.
-
-    LightGBM rejects object columns but splits ``category`` columns
-    natively. Numbers stored as objects become numeric first. Both frames
-    get the union of the categories, so a value seen only in the test rows
-    keeps its own code.
-    """
-    train, test = train.infer_objects(), test.infer_objects()
-    for column in train.columns:
-        dtypes = (train[column].dtype, test[column].dtype)
-        if not any(
-            pd.api.types.is_object_dtype(d) or pd.api.types.is_string_dtype(d)
-            for d in dtypes
-        ) or any(isinstance(d, pd.CategoricalDtype) for d in dtypes):
-            continue
-        values = pd.concat([train[column], test[column]]).dropna()
-        categories = pd.Index(pd.unique(values.astype(str))).sort_values()
-        train[column] = pd.Categorical(_as_text(train[column]), categories=categories)
-        test[column] = pd.Categorical(_as_text(test[column]), categories=categories)
-    return train, test
-
-
-def _as_text(column: pd.Series) -> pd.Series:
-    # Missing values stay missing instead of becoming the text "nan".
-    return (
-        column.astype(object)
-        .where(column.notna(), None)
-        .map(lambda value: None if value is None else str(value))
-    )

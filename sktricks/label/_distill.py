@@ -38,6 +38,7 @@ from sktricks.label._base import (
     validate_features,
 )
 from sktricks.model_selection import cross_val_oof
+from sktricks.utils._validation import check_text_columns, is_lightgbm_or_xgboost
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,9 @@ class _BaseDistilled(MetaEstimatorMixin, BaseEstimator):
                 f"predictions (logits for classes); got "
                 f"{type(self.student).__name__}. Use for example LGBMRegressor."
             )
+        # Checked before the teacher's folds, which may take long to fit.
+        if is_lightgbm_or_xgboost(self.student):
+            check_text_columns(X, type(self).__name__)
         rng = check_random_state(self.random_state)
         teacher = _explicit_final_estimator(clone(self.teacher))
         weight_params = (

@@ -14,6 +14,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
+from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -29,6 +30,7 @@ from sktricks.label._base import (
     softmax,
     validate_features,
 )
+from sktricks.utils._validation import check_text_columns
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +148,34 @@ def _library(estimator: Any) -> str | None:
     return None
 
 
+def _sample_weight_params(
+    estimator: Any, sample_weight: np.ndarray, advice: str
+) -> dict[str, np.ndarray]:
+    """Return the ``fit`` keyword arguments that pass ``sample_weight``.
+
+    A Pipeline gets them as ``<last step>__sample_weight``, recursing into
+    nested pipelines, because ``Pipeline.fit`` has no ``sample_weight``.
+    Raises TypeError naming the estimator or step whose ``fit`` does not
+    take it; ``advice`` ends that message.
+    """
+    # NOTE: with scikit-learn's metadata routing enabled, Pipeline.fit raises
+    # TypeError on the ``step__param`` form, so weighted fits fail there.
+    if isinstance(estimator, Pipeline):
+        name, last_step = estimator.steps[-1]
+        if last_step is None or last_step == "passthrough":
+            raise TypeError(
+                f"The last step {name!r} of the Pipeline is {last_step!r} and "
+                f"does not take sample_weight, {advice}"
+            )
+        inner = _sample_weight_params(last_step, sample_weight, advice)
+        return {f"{name}__{key}": value for key, value in inner.items()}
+    if not has_fit_parameter(estimator, "sample_weight"):
+        raise TypeError(
+            f"{type(estimator).__name__}.fit does not take sample_weight, {advice}"
+        )
+    return {"sample_weight": sample_weight}
+
+
 class LabelSmoothingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Train a classifier on smoothed labels.
 
@@ -163,7 +193,8 @@ class LabelSmoothingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
       soft-target softmax objective (:func:`soft_target_softmax_grad_hess`),
       started from the log of the smoothed class prior as the built-in
       objectives are;
-    - any other estimator whose ``fit`` takes ``sample_weight``: every row
+    - any other estimator whose ``fit`` takes ``sample_weight`` (for a
+      Pipeline, whose last step's ``fit`` does): every row
       repeated once per class, labelled with that class and weighted by its
       soft target. The weighted log-loss of the copies equals the soft-target
       cross-entropy of the row.
@@ -178,8 +209,9 @@ class LabelSmoothingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         The base classifier; must implement ``predict_proba``.
     smoothing : float, default=0.1
         Share of the probability mass spread uniformly over the classes, in
-        [0, 1). ``0`` fits ``estimator`` unchanged, so it predicts exactly as
-        the base estimator does.
+        [0, 1). ``0`` fits ``estimator`` unchanged on the class codes
+        0..K-1, so it predicts exactly as the base estimator fitted on those
+        codes does.
 
     Attributes
     ----------
@@ -242,15 +274,20 @@ class LabelSmoothingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         self : LabelSmoothingClassifier
         """
         X = validate_features(self, X, reset=True)
+        if _library(self.estimator) is not None:
+            check_text_columns(X, "LabelSmoothingClassifier")
         n_samples = check_not_empty(X)
         self.classes_, y_encoded = encode_classes(y, n_samples)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, np.empty(n_samples))
         self.init_score_ = None
 
+        # Every method, smoothing=0 included, fits on the codes 0..K-1, so a
+        # base model that accepts only such labels (XGBClassifier) works for
+        # any smoothing, and classes_ maps its output back to the labels.
         if self.smoothing == 0:
             self.method_ = "none"
-            self.estimator_ = self._fit_base(X, y, sample_weight)
+            self.estimator_ = self._fit_base(X, y_encoded, sample_weight)
             return self
 
         library = _library(self.estimator)
@@ -269,11 +306,17 @@ class LabelSmoothingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         logger.info("LabelSmoothingClassifier fitted with method %s", self.method_)
         return self
 
-    def _fit_base(self, X: Any, y: Any, sample_weight: Any) -> Any:
+    def _fit_base(self, X: Any, y_encoded: np.ndarray, sample_weight: Any) -> Any:
         estimator = clone(self.estimator)
         if sample_weight is None:
-            return estimator.fit(X, y)
-        return estimator.fit(X, y, sample_weight=sample_weight)
+            return estimator.fit(X, y_encoded)
+        fit_params = _sample_weight_params(
+            estimator,
+            sample_weight,
+            "so fit cannot pass sample_weight on. Use an estimator that "
+            "accepts it, or fit without sample_weight.",
+        )
+        return estimator.fit(X, y_encoded, **fit_params)
 
     def _fit_binary_boosting(
         self, library: str, X: Any, y_encoded: np.ndarray, sample_weight: Any
@@ -323,22 +366,22 @@ class LabelSmoothingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
     def _fit_weighted_rows(
         self, X: Any, y_encoded: np.ndarray, sample_weight: Any
     ) -> Any:
-        if not has_fit_parameter(self.estimator, "sample_weight"):
-            raise TypeError(
-                f"{type(self.estimator).__name__}.fit does not take sample_weight, "
-                "which label smoothing needs for estimators other than "
-                "LGBMClassifier and XGBClassifier. Use an estimator that accepts "
-                "sample_weight, or smoothing=0."
-            )
+        estimator = clone(self.estimator)
         n_samples = y_encoded.shape[0]
         n_classes = self.classes_.shape[0]
         targets = smooth_one_hot(y_encoded, n_classes, self.smoothing)
         weights = targets.ravel()
         if sample_weight is not None:
             weights = weights * np.repeat(sample_weight, n_classes)
-        labels = np.tile(self.classes_, n_samples)
-        estimator = clone(self.estimator)
-        return estimator.fit(repeat_rows(X, n_classes), labels, sample_weight=weights)
+        fit_params = _sample_weight_params(
+            estimator,
+            weights,
+            "which label smoothing needs for estimators other than "
+            "LGBMClassifier and XGBClassifier. Use an estimator that accepts "
+            "sample_weight, or smoothing=0.",
+        )
+        labels = np.tile(np.arange(n_classes), n_samples)
+        return estimator.fit(repeat_rows(X, n_classes), labels, **fit_params)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Return class probabilities, columns in ``classes_`` order.
@@ -383,7 +426,8 @@ class LabelSmoothingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimato
         check_is_fitted(self)
         if self.method_ == "none":
             X = validate_features(self, X, reset=False)
-            return self.estimator_.predict(X)
+            codes = np.asarray(self.estimator_.predict(X)).astype(int)
+            return self.classes_[codes]
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 

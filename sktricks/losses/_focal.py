@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
 
 from sktricks.losses._focal_math import boosting_grad_hess, focal_loss
 from sktricks.sampling._validation import encode_classification_target
+from sktricks.utils._validation import check_text_columns
 
 __all__ = [
     "FocalLossClassifier",
@@ -401,6 +402,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         """
         library = _library(self.estimator)
         X = _check_features(self, X, reset=True)
+        check_text_columns(X, "FocalLossClassifier")
         self.classes_, y_codes = encode_classification_target(y)
         n_classes = len(self.classes_)
         if sample_weight is not None:

@@ -16,6 +16,11 @@ from sklearn.pipeline import Pipeline
 
 from sktricks.model_selection._early_stopping import final_estimator
 from sktricks.model_selection._oof import cross_val_oof
+from sktricks.utils._validation import (
+    check_text_columns,
+    is_lightgbm_or_xgboost,
+    text_as_category,
+)
 
 
 class AdversarialValidator:
@@ -41,7 +46,8 @@ class AdversarialValidator:
         Pipeline). ``None`` uses ``LGBMClassifier(n_estimators=200,
         learning_rate=0.05, importance_type="gain", n_jobs=1,
         verbose=-1)``, which handles ``category`` columns
-        natively.
+        natively. With it, string and ``object`` columns become
+        ``category`` columns with the categories of both sets.
     cv : int, default=5
         Number of stratified, shuffled folds.
     random_state : int or None, default=None
@@ -121,7 +127,9 @@ class AdversarialValidator:
         ----------
         X_train, X_test : DataFrame or array-like of shape (n, n_features)
             The two sets to compare. DataFrames must have the same columns;
-            ``X_test`` is reordered to ``X_train``'s column order.
+            ``X_test`` is reordered to ``X_train``'s column order. A LightGBM
+            or XGBoost ``estimator`` raises TypeError on string and
+            ``object`` columns.
 
         Returns
         -------
@@ -130,6 +138,11 @@ class AdversarialValidator:
         if not isinstance(self.cv, Integral) or self.cv < 2:
             raise ValueError(f"cv must be an int >= 2, got {self.cv!r}.")
         X_train, X_test = self._align(X_train, X_test)
+        if self.estimator is None and isinstance(X_train, pd.DataFrame):
+            X_train, X_test = text_as_category(X_train, X_test)
+        elif is_lightgbm_or_xgboost(self.estimator):
+            check_text_columns(X_train, "AdversarialValidator")
+            check_text_columns(X_test, "AdversarialValidator")
         for name, part in (("X_train", X_train), ("X_test", X_test)):
             if _n_rows(part) < self.cv:
                 raise ValueError(

@@ -11,8 +11,12 @@ from sklearn.utils._param_validation import Interval
 __all__ = [
     "N_JOBS_CONSTRAINT",
     "check_numeric_columns",
+    "check_text_columns",
     "describe_columns",
+    "is_lightgbm_or_xgboost",
     "non_numeric_columns",
+    "text_as_category",
+    "text_columns",
 ]
 
 # The parameter constraint of every ``n_jobs``: None, -1 and below, or a
@@ -66,3 +70,74 @@ def check_numeric_columns(X: Any, owner: str) -> None:
             "them first, for example with OneHotEncoder or OrdinalEncoder in "
             "a Pipeline before this step."
         )
+
+
+def text_columns(X: Any) -> list[Any]:
+    """List the string and ``object`` columns of a DataFrame.
+
+    Non-DataFrame input gives an empty list.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return []
+    return [
+        column
+        for column in X.columns
+        if pd.api.types.is_object_dtype(X[column].dtype)
+        or pd.api.types.is_string_dtype(X[column].dtype)
+    ]
+
+
+def is_lightgbm_or_xgboost(estimator: Any) -> bool:
+    """Return whether ``estimator`` is a LightGBM or XGBoost model."""
+    return type(estimator).__module__.split(".")[0] in ("lightgbm", "xgboost")
+
+
+def check_text_columns(X: Any, owner: str) -> None:
+    """Raise a TypeError naming the string and ``object`` columns of ``X``.
+
+    LightGBM and XGBoost accept numeric, boolean and ``category`` columns
+    only, and their own errors do not say how to convert the others.
+    """
+    columns = text_columns(X)
+    if columns:
+        conversion = {column: "category" for column in columns[:5]}
+        raise TypeError(
+            f"{owner} passes X to LightGBM or XGBoost, which reject string and "
+            f"object columns, but got {describe_columns(X, columns)}. Convert "
+            f"them to category, for example X.astype({conversion!r}), or to "
+            "numbers with pd.to_numeric if they hold numbers."
+        )
+
+
+def text_as_category(
+    train: pd.DataFrame, test: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn object and string columns into ``category`` for LightGBM.
+
+    LightGBM rejects object columns but splits ``category`` columns
+    natively. Numbers stored as objects become numeric first. Both frames
+    get the union of the categories, so a value seen only in the test rows
+    keeps its own code.
+    """
+    train, test = train.infer_objects(), test.infer_objects()
+    for column in train.columns:
+        dtypes = (train[column].dtype, test[column].dtype)
+        if not any(
+            pd.api.types.is_object_dtype(d) or pd.api.types.is_string_dtype(d)
+            for d in dtypes
+        ) or any(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+            continue
+        values = pd.concat([train[column], test[column]]).dropna()
+        categories = pd.Index(pd.unique(values.astype(str))).sort_values()
+        train[column] = pd.Categorical(_as_text(train[column]), categories=categories)
+        test[column] = pd.Categorical(_as_text(test[column]), categories=categories)
+    return train, test
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    # Missing values stay missing instead of becoming the text "nan".
+    return (
+        column.astype(object)
+        .where(column.notna(), None)
+        .map(lambda value: None if value is None else str(value))
+    )

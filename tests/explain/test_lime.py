@@ -258,3 +258,79 @@ def test_lime_explicit_label_and_plot():
     assert explanation.label == 2
     assert isinstance(figure, Figure)
     assert plt.get_fignums() == open_before
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("num_features", 0),
+        ("num_features", -1),
+        ("num_features", 2.5),
+        ("num_features", True),
+        ("num_samples", 0),
+        ("num_samples", -5),
+    ],
+)
+def test_lime_explain_rejects_bad_counts(argument, value):
+    X, y = _mixed()
+    explainer = LimeExplainer(_pipeline(X, y), X, random_state=0)
+    message = rf"{argument}={value!r} is invalid; use an integer >= 1"
+
+    with pytest.raises(ValueError, match=message):
+        explainer.explain(X.iloc[0], **{argument: value})
+    with pytest.raises(ValueError, match=message):
+        explainer.explain_many(X.iloc[:2], n_jobs=2, **{argument: value})
+
+
+def test_lime_one_sample_and_one_feature_allowed():
+    X, y = _mixed()
+    explainer = LimeExplainer(_pipeline(X, y), X, random_state=0)
+
+    explanation = explainer.explain(X.iloc[0], num_features=1, num_samples=1)
+
+    assert len(explanation) == 1
+
+
+@pytest.mark.parametrize("kernel_width", [0, -1, -0.5, np.inf, np.nan, "wide"])
+def test_lime_rejects_bad_kernel_width(kernel_width):
+    X, y = _mixed()
+    pipeline = _pipeline(X, y)
+
+    with pytest.raises(ValueError, match=r"kernel_width=.* is invalid; use a finite"):
+        LimeExplainer(pipeline, X, kernel_width=kernel_width)
+
+
+def test_lime_categorical_features_bare_string_is_one_column():
+    X, y = _mixed()
+    X = X.drop(columns="size")
+    pipeline = Pipeline(
+        [
+            (
+                "pre",
+                ColumnTransformer(
+                    [("cat", OneHotEncoder(), ["color"])], remainder="passthrough"
+                ),
+            ),
+            ("model", LogisticRegression(max_iter=500)),
+        ]
+    ).fit(X, y)
+
+    from_string = LimeExplainer(pipeline, X, categorical_features="color")
+    from_list = LimeExplainer(pipeline, X, categorical_features=["color"])
+
+    assert from_string._codec.categorical == ["color"]
+    assert from_list._codec.categorical == ["color"]
+
+
+def test_lime_categorical_features_must_list_text_columns():
+    X, y = _mixed()
+    pipeline = _pipeline(X, y)
+
+    with pytest.raises(
+        ValueError, match=r"leaves out the non-numeric columns \['size'\]"
+    ):
+        LimeExplainer(pipeline, X, categorical_features="color")
+    with pytest.raises(ValueError, match=r"columns \['color', 'size'\]; add them"):
+        LimeExplainer(pipeline, X, categorical_features=[])
+    with pytest.raises(TypeError, match="categorical_features=3 is invalid"):
+        LimeExplainer(pipeline, X, categorical_features=3)

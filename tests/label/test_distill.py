@@ -267,3 +267,21 @@ def test_sample_weight_regressor_and_unweighted_models():
         Ridge(), LinearRegression(), augment="mixup", random_state=0
     ).fit(X, y, sample_weight=weights)
     assert augmented.predict(X).shape == (200,)
+
+
+def test_boosting_student_text_column_rejected():
+    from lightgbm import LGBMRegressor
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = make_regression(n_samples=60, n_features=2, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "b"]).assign(city=["x", "y"] * 30)
+    teacher = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["city"]), remainder="passthrough"),
+        Ridge(),
+    )
+    model = DistilledRegressor(teacher, LGBMRegressor(verbose=-1), cv=3)
+
+    with pytest.raises(TypeError, match=r"DistilledRegressor .* 'city'"):
+        model.fit(frame, y)

@@ -10,7 +10,10 @@ from scipy.optimize import minimize
 from scipy.special import log_softmax, logsumexp
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from xgboost import XGBClassifier
 
@@ -268,3 +271,106 @@ def test_nullable_labels_accepted():
     )
 
     np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X))
+
+
+@pytest.mark.parametrize("base", sorted(_BASES))
+def test_smoothing_zero_string_labels_match_encoded_base(base):
+    X, y = _data(3)
+    labels = np.array(["emu", "cat", "dog"])[y]
+    codes = np.searchsorted(["cat", "dog", "emu"], labels)
+    expected = _BASES[base]().fit(X, codes)
+
+    model = LabelSmoothingClassifier(_BASES[base](), smoothing=0).fit(X, labels)
+
+    np.testing.assert_array_equal(model.classes_, ["cat", "dog", "emu"])
+    np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+    np.testing.assert_array_equal(
+        model.predict(X), np.array(["cat", "dog", "emu"])[expected.predict(X)]
+    )
+
+
+def test_smoothing_grid_with_xgboost_string_labels():
+    X, y = _data(2)
+    labels = np.array(["neg", "pos"])[y]
+    search = GridSearchCV(
+        LabelSmoothingClassifier(_xgboost()),
+        {"smoothing": [0, 0.1]},
+        cv=3,
+        error_score="raise",
+    )
+
+    search.fit(X, labels)
+
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_smoothing_zero_sample_weight_reaches_base():
+    X, y = _data(2)
+    weights = np.where(y == 1, 3.0, 1.0)
+    expected = LogisticRegression(max_iter=1000).fit(X, y, sample_weight=weights)
+
+    model = LabelSmoothingClassifier(LogisticRegression(max_iter=1000), smoothing=0)
+    model.fit(X, y, sample_weight=weights)
+
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X))
+
+
+def test_pipeline_weights_go_to_last_step():
+    # Expected: the weighted-row expansion done by hand on the scaled data.
+    X, y = _data(3, n_samples=150)
+    smoothing = 0.1
+    weights = np.linspace(0.5, 2.0, 150)
+    soft = np.full((150, 3), smoothing / 3)
+    soft[np.arange(150), y] += 1 - smoothing
+    scaled = StandardScaler().fit(np.repeat(X, 3, axis=0))
+    reference = LogisticRegression(max_iter=2000).fit(
+        scaled.transform(np.repeat(X, 3, axis=0)),
+        np.tile([0, 1, 2], 150),
+        sample_weight=soft.ravel() * np.repeat(weights, 3),
+    )
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+
+    model = LabelSmoothingClassifier(pipeline, smoothing=smoothing)
+    model.fit(X, y, sample_weight=weights)
+
+    np.testing.assert_allclose(
+        model.predict_proba(X),
+        reference.predict_proba(scaled.transform(X)),
+        atol=1e-6,
+    )
+
+
+def test_pipeline_zero_smoothing_passes_weights():
+    X, y = _data(2)
+    weights = np.where(y == 1, 3.0, 1.0)
+    expected = make_pipeline(StandardScaler(), LogisticRegression())
+    expected.fit(X, y, logisticregression__sample_weight=weights)
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression())
+
+    model = LabelSmoothingClassifier(pipeline, smoothing=0)
+    model.fit(X, y, sample_weight=weights)
+
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X))
+
+
+def test_pipeline_last_step_without_weights_rejected():
+    X, y = _data(2)
+    pipeline = make_pipeline(StandardScaler(), KNeighborsClassifier())
+    model = LabelSmoothingClassifier(pipeline, smoothing=0.1)
+
+    with pytest.raises(
+        TypeError, match=r"KNeighborsClassifier\.fit does not take sample_weight"
+    ):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize("base", ["lightgbm", "xgboost"])
+@pytest.mark.parametrize("smoothing", [0, 0.1])
+def test_boosting_text_column_rejected(base, smoothing):
+    X, y = _data(2)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
+    frame["colour"] = np.array(["red", "blue"])[y]
+    model = LabelSmoothingClassifier(_BASES[base](), smoothing=smoothing)
+
+    with pytest.raises(TypeError, match=r"'colour' \((object|str)\)"):
+        model.fit(frame, y)

@@ -345,3 +345,27 @@ def test_boosting_hessian_stays_positive_on_misclassified_rows():
     _, hess = make_lightgbm_focal_objective(gamma=2.0)(margin, data)
     np.testing.assert_allclose(hess, np.maximum(exact, bound), rtol=1e-12)
     assert (hess > 0).all()
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_focal_text_column_rejected(library):
+    X, y = make_classification(
+        n_samples=60, n_features=3, n_informative=2, n_redundant=0, random_state=0
+    )
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(
+        d=np.where(y == 1, "p", "q")
+    )
+    estimator = (
+        LGBMClassifier(verbose=-1)
+        if library == "lightgbm"
+        else XGBClassifier(enable_categorical=True)
+    )
+    model = FocalLossClassifier(estimator)
+
+    with pytest.raises(TypeError, match=r"but got 'd' \((object|str)\)"):
+        model.fit(frame, y)
+    with pytest.raises(TypeError, match=r"X.astype\(\{'d': 'category'\}\)"):
+        model.fit(frame, y)
+
+    categorical = frame.astype({"d": "category"})
+    assert model.fit(categorical, y).predict(categorical).shape == (60,)

@@ -120,3 +120,39 @@ def test_adversarial_validator_too_few_rows_raises(empty):
     parts[empty] = parts[empty].iloc[:2]
     with pytest.raises(ValueError, match=f"{empty} has 2 rows.*cv=5"):
         AdversarialValidator(cv=5).fit(parts["X_train"], parts["X_test"])
+
+
+def test_default_model_text_column_matches_category():
+    train, test = _frames(shift=1.0, n=300)
+    train_text = train.assign(colour=np.where(train["drift"] > 0, "red", "blue"))
+    test_text = test.assign(colour=np.where(test["drift"] > 0, "red", "blue"))
+    # Expected: the same column converted by hand to one shared category dtype.
+    colours = pd.CategoricalDtype(["blue", "red"])
+    train_category = train_text.astype({"colour": colours})
+    test_category = test_text.astype({"colour": colours})
+
+    from_text = AdversarialValidator(random_state=0).fit(train_text, test_text)
+    from_category = AdversarialValidator(random_state=0).fit(
+        train_category, test_category
+    )
+
+    assert from_text.auc_ == from_category.auc_
+    pd.testing.assert_series_equal(
+        from_text.feature_importances_, from_category.feature_importances_
+    )
+    assert train_text["colour"].dtype != colours
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_boosting_estimator_text_column_rejected(library):
+    from lightgbm import LGBMClassifier
+    from xgboost import XGBClassifier
+
+    train, test = _frames(shift=1.0, n=100)
+    estimator = LGBMClassifier(verbose=-1) if library == "lightgbm" else XGBClassifier()
+    validator = AdversarialValidator(estimator)
+
+    with pytest.raises(TypeError, match=r"got 'c' \((object|str)\)"):
+        validator.fit(train.assign(c="x"), test.assign(c="y"))
+    with pytest.raises(TypeError, match=r"X.astype\(\{'c': 'category'\}\)"):
+        validator.fit(train.assign(c="x"), test.assign(c="y"))
