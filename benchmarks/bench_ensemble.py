@@ -454,8 +454,8 @@ def main() -> None:
     names = (DATASETS[:2] if args.quick else DATASETS) + ["synthetic"]
     if args.n_jobs not in (None, 1):
         # Start joblib's worker processes and import every side's modules in
-        # them before the first timed fit, so that no side pays for it;
-        # every side then reuses the same pool.
+        # them before the first timed fit, so that no side pays for it. Every
+        # side then reuses the same pool.
         import importlib
 
         from joblib import Parallel, delayed

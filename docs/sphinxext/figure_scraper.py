@@ -4,10 +4,10 @@
 class FigureObjectScraper:
     """Save the matplotlib figures of an example that pyplot does not track.
 
-    sphinx-gallery's own scraper finds only figures made through pyplot;
+    sphinx-gallery's own scraper finds only figures made through pyplot.
     ``sktricks.bench.plot_ranks`` and the explainers' plots build a
-    ``Figure`` directly, so this scraper finds them among the example's global
-    variables.
+    ``Figure`` directly, so this scraper looks for them among the example's
+    global variables.
     """
 
     def __init__(self):

@@ -561,7 +561,7 @@ def render_report(
     Raises
     ------
     FileNotFoundError
-        When ``output`` holds no results store.
+        When ``output`` contains no results store.
     KeyError
         When ``baseline`` has no stored cell.
     """

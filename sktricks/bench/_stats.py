@@ -621,8 +621,8 @@ def plot_critical_difference(
     """Draw a critical-difference diagram of average ranks.
 
     Recipes hang from a rank axis, the best (lowest rank) at the left. A bar
-    above the axis shows the critical difference; a thick line joins each
-    group of recipes whose ranks differ by no more than it, so no test
+    above the axis shows the critical difference. A thick line joins each
+    group of recipes whose ranks differ by no more than it, because no test
     separates them. The figure is built without pyplot.
 
     Parameters

@@ -289,7 +289,7 @@ def route_params(
     ``set_fit_request`` (``owner`` must define ``get_metadata_routing``).
     Without it, ``sample_weight`` goes to every model that accepts it and
     ``groups`` to the splitter, as scikit-learn's meta-estimators do. Other
-    fit parameters raise, because no request tells which model expects them.
+    fit parameters raise, because no request names the model that expects them.
     ``splits=False`` is for an owner without a splitter in its router.
     """
     weights = None if sample_weight is None else np.asarray(sample_weight, float)

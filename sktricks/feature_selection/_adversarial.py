@@ -239,7 +239,7 @@ def _validate_test(train: pd.DataFrame, X_test: Any, input_is_frame: bool) -> An
     """Return ``X_test`` as a DataFrame with the columns of ``train``.
 
     ``X_test`` must be given and have rows. A DataFrame ``X`` needs a
-    DataFrame ``X_test`` with the same column names, in any order; an array
+    DataFrame ``X_test`` with the same column names, in any order. An array
     ``X`` needs an ``X_test`` with the same number of columns.
     """
     if X_test is None:
@@ -281,11 +281,12 @@ def _is_number_column(column: pd.Series) -> bool:
 
 
 def _check_test_kinds(train: pd.DataFrame, test: pd.DataFrame) -> None:
-    """Raise when a column holds numbers in one frame and not in the other.
+    """Raise when a column contains numbers in one frame and not in the other.
 
     Such a column would become text categories that never match between
     the frames, so the model could not use it and the selector would
-    report it as harmless. Object columns holding numbers count as numbers.
+    report it as harmless. Object columns that contain numbers count as
+    numbers.
     """
     train, test = train.infer_objects(), test.infer_objects()
     mismatched = [

@@ -80,8 +80,8 @@ class BorutaSelector(ModelBasedSelector):
         Seeds the shadows, the held-out rows and the model (a
         ``random_state`` already set on ``estimator`` is kept).
     n_jobs : int, default=None
-        Iterations fitted in parallel threads, up to four at a time; the
-        default LightGBM model then uses one thread each, since LightGBM
+        Iterations fitted in parallel threads, up to four at a time. The
+        default LightGBM model then uses one thread each, because LightGBM
         releases the GIL while it trains. The result does not depend on
         ``n_jobs``.
     verbose : int, default=0

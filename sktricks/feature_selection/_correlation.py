@@ -77,7 +77,7 @@ class CorrelationSelector(SelectorMixin, BaseEstimator):
           non-missing values).
         - ``"missing"``: the one with the fewest missing values.
     min_periods : int, default=10
-        Least number of rows where both columns are present for a
+        Minimum number of rows where both columns are present for a
         correlation to count. With fewer rows the pair is never grouped,
         since a correlation over a handful of rows is often near 1 by
         chance.

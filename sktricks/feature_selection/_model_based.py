@@ -13,6 +13,7 @@ import pandas as pd
 from lightgbm import LGBMClassifier, LGBMRegressor
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.feature_selection import SelectorMixin
+from sklearn.model_selection import check_cv
 from sklearn.utils import get_tags
 from sklearn.utils._metadata_requests import (
     MetadataRouter,
@@ -186,17 +187,25 @@ class ModelBasedSelector(SelectorMixin, BaseEstimator):
         return LGBMClassifier().set_fit_request(sample_weight=True)
 
     def get_metadata_routing(self) -> MetadataRouter:
-        """Return how ``fit`` routes metadata to the estimator.
+        """Return how ``fit`` routes metadata to the estimator and the splitter.
 
         Returns
         -------
         routing : MetadataRouter
-            ``fit`` parameters go to the estimator's ``fit``.
+            ``fit`` parameters go to the estimator's ``fit`` and, for the
+            selectors with a ``cv`` parameter, to the splitter's ``split``
+            (``groups``).
         """
-        return MetadataRouter(owner=type(self).__name__).add(
+        router = MetadataRouter(owner=type(self).__name__).add(
             estimator=self._routing_estimator(),
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )
+        if hasattr(self, "cv"):
+            router.add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        return router
 
     def _fit_params(self, fit_params: dict[str, Any]) -> dict[str, Any]:
         """Return the parameters for the estimator's ``fit``."""
@@ -214,10 +223,10 @@ def default_estimator(
     Small trees on 63 bins keep the many refits of a selector fast and
     overfit noise columns less. Column and row subsampling spread the
     importance over correlated informative columns instead of letting the
-    first one take it all. Boruta asks for 15 leaves: its model also fits a
-    shadow copy of every column, and with 7 leaves it left one of the 40
+    first one take it all. Boruta requests 15 leaves, because its model also
+    fits a shadow copy of every column. With 7 leaves it left one of the 40
     useful columns of the 10,000 x 500 benchmark set undecided after 100
-    iterations, where 15 leaves decided every column in 29 (see
+    iterations, and with 15 it decided every column in 29 (see
     ``benchmarks/RESULTS.md``).
     """
     params: dict[str, Any] = {

@@ -13,7 +13,6 @@ from sklearn.base import _fit_context
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
-from sklearn.utils._metadata_requests import MetadataRouter, MethodMapping
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from sktricks.feature_selection._importance import selection_stability
@@ -37,8 +36,8 @@ class PermutationSelector(ModelBasedSelector):
     part every column is shuffled ``n_repeats`` times, and the drop of the
     score is recorded. A feature is kept when its mean drop over repeats and
     folds exceeds ``threshold`` and, unless ``alpha`` is ``None``, a
-    one-sided t-test over its drops says so at level ``alpha`` after
-    Benjamini-Hochberg correction over the features. Without the test, about
+    one-sided t-test over its drops is significant at level ``alpha``
+    after Benjamini-Hochberg correction over the features. Without the test, about
     half of the useless features pass a threshold of 0 by chance.
 
     Scoring on held-out rows, unlike ``permutation_importance`` on the
@@ -142,27 +141,6 @@ class PermutationSelector(ModelBasedSelector):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def get_metadata_routing(self) -> MetadataRouter:
-        """Return how ``fit`` routes metadata to the estimator and the splitter.
-
-        Returns
-        -------
-        routing : MetadataRouter
-            ``fit`` parameters go to the estimator's ``fit`` and the
-            splitter's ``split`` (``groups``).
-        """
-        return (
-            MetadataRouter(owner=type(self).__name__)
-            .add(
-                estimator=self._routing_estimator(),
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-            .add(
-                splitter=check_cv(self.cv),
-                method_mapping=MethodMapping().add(caller="fit", callee="split"),
-            )
-        )
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(
         self, X: Any, y: Any, *, groups: Any = None, **fit_params: Any
@@ -247,8 +225,8 @@ class PermutationSelector(ModelBasedSelector):
         failed_test = above & ~self.support_
         if self.alpha is not None and failed_test.any():
             # With few folds the t-test has few degrees of freedom, so a
-            # clear drop can still miss alpha; say so rather than drop
-            # columns silently.
+            # clear drop can still miss alpha. The message names the cause,
+            # because the columns would otherwise be dropped silently.
             best = int(
                 np.flatnonzero(failed_test)[np.argmax(self.scores_[failed_test])]
             )

@@ -11,8 +11,6 @@ from sklearn.base import _fit_context
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import (
-    MetadataRouter,
-    MethodMapping,
     _routing_enabled,
     process_routing,
 )
@@ -172,27 +170,6 @@ class ShapRFECV(ModelBasedSelector):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
-
-    def get_metadata_routing(self) -> MetadataRouter:
-        """Return how ``fit`` routes metadata to the estimator and the splitter.
-
-        Returns
-        -------
-        routing : MetadataRouter
-            ``fit`` parameters go to the estimator's ``fit`` and the
-            splitter's ``split`` (``groups``).
-        """
-        return (
-            MetadataRouter(owner=type(self).__name__)
-            .add(
-                estimator=self._routing_estimator(),
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-            .add(
-                splitter=check_cv(self.cv),
-                method_mapping=MethodMapping().add(caller="fit", callee="split"),
-            )
-        )
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(

@@ -159,7 +159,7 @@ def test_adversarial_rejects_bad_test_rows():
         selector.fit(train, X_test=test.iloc[:3])
 
 
-def test_adversarial_rejects_columns_of_another_kind_in_test_rows():
+def test_adversarial_rejects_mismatched_column_kinds():
     # A number column read as text in X_test used to become categories that
     # never match X's, and the selector scored the column as harmless.
     train, test = _drifting_sets(n_rows=60)

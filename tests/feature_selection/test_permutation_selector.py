@@ -110,10 +110,10 @@ def test_permutation_regression_scoring(make_informative):
     assert 0.0 <= selector.stability_ <= 1.0
 
 
-def test_permutation_empty_selection_warns_with_cause_and_fix():
-    # Two folds give the t-test one degree of freedom: clear drops of 0.2 in
-    # accuracy miss alpha, which the warning must say instead of dropping
-    # every column silently.
+def test_permutation_empty_selection_warns():
+    # Two folds give the t-test one degree of freedom, so clear drops of 0.2
+    # in accuracy miss alpha. The warning must name that cause, because
+    # every column is dropped.
     rng = np.random.default_rng(1)
     X = pd.DataFrame(rng.normal(size=(300, 4)), columns=["a", "b", "n1", "n2"])
     y = (X["a"] + X["b"] + 0.3 * rng.normal(size=300) > 0).astype(int)

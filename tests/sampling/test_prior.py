@@ -90,9 +90,9 @@ def test_prior_correction_for_balanced_class_weight():
     ids=["dict", "pipeline"],
 )
 def test_prior_correction_reads_class_weights_of_the_model(estimator):
-    # The model sees 9 times the weight on "yes"; a model that can only
-    # learn the prior (one constant column) then predicts the weighted prior,
-    # and the correction must give back the true one.
+    # The model weights "yes" 9 times. A model that can only learn the prior
+    # (one constant column) then predicts the weighted prior, and the
+    # correction must give back the true one.
     y = np.repeat(np.array(["no", "yes"]), [180, 20])
     X = np.zeros((200, 1))
     model = PriorCorrectedClassifier(estimator).fit(X, y)
@@ -223,7 +223,7 @@ def test_prior_correction_single_class_error():
         PriorCorrectedClassifier(LogisticRegression()).fit(np.eye(3), [0, 0, 0])
 
 
-def test_prior_correction_rejects_missing_labels_in_a_bare_pandas_array():
+def test_prior_correction_pandas_array_with_na():
     X = np.zeros((6, 1))
     y = pd.array([True, False, pd.NA, True, False, True], dtype="boolean")
     with pytest.raises(ValueError, match=r"dtype boolean with 1 missing"):
