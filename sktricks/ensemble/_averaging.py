@@ -29,6 +29,7 @@ from sktricks.ensemble._base import (
     route_params,
     validate_input,
 )
+from sktricks.ensemble._checks import check_probability_model
 from sktricks.ensemble._composition import NamedEstimatorsMixin
 
 _EPS = 1e-15
@@ -135,10 +136,13 @@ class _BaseAveraging(NamedEstimatorsMixin):
         user_weights = self._validate_weights(len(pairs))
         classifier = isinstance(self, ClassifierMixin)
         n_samples = X.shape[0]
-        y_array, classes = prepare_target(y, n_samples, classifier)
+        y_array, classes = prepare_target(y, n_samples, classifier, type(self).__name__)
         if classes is not None:
             self.classes_ = classes
         routed = route_params(self, pairs, None, sample_weight, groups, fit_params)
+        if classifier:
+            for name, estimator in pairs:
+                check_probability_model(name, estimator, type(self).__name__)
         method = "predict_proba" if classifier else "predict"
         methods = [resolve_method(name, est, method, classifier) for name, est in pairs]
 

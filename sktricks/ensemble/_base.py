@@ -21,7 +21,6 @@ from sklearn.utils._metadata_requests import (
 )
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _assert_all_finite,
     _check_method_params,
     _num_samples,
     check_array,
@@ -30,6 +29,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sktricks.ensemble._checks import (
+    check_class_counts,
+    check_class_labels,
+    check_target_missing,
+    check_target_shape,
+    numeric_target,
+    warn_missing_classes,
+)
 from sktricks.ensemble._errors import naming_errors
 from sktricks.model_selection._early_stopping import (
     boosting_family,
@@ -334,17 +341,23 @@ def take_params(X: Any, params: dict[str, Any], rows: np.ndarray | None) -> Any:
     return _check_method_params(X, params, indices=rows)
 
 
-def prepare_target(y: Any, n_samples: int, classifier: bool) -> tuple[Any, Any]:
-    """Validate ``y``; return it as an array and the sorted classes."""
+def prepare_target(
+    y: Any, n_samples: int, classifier: bool, owner: str = "The ensemble"
+) -> tuple[Any, Any]:
+    """Validate ``y``; return it as an array and the sorted classes.
+
+    ``owner`` names the ensemble in error messages.
+    """
+    if y is None:
+        raise ValueError(f"y is None, but {owner} needs a target to fit.")
     if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
+    check_target_shape(y, classifier, owner)
+    check_target_missing(y, owner)
     y_array = _validate_target(y, n_samples)
-    if y_array is None:
-        raise ValueError("y is None, but the ensemble needs a target to fit.")
     if not classifier:
-        y_array = y_array.astype(float)
-        _assert_all_finite(y_array, input_name="y")
-        return y_array, None
+        return numeric_target(y_array, owner), None
+    check_class_labels(y_array, owner)
     check_classification_targets(y_array)
     classes = np.unique(y_array)
     if classes.shape[0] < 2:
@@ -355,14 +368,28 @@ def prepare_target(y: Any, n_samples: int, classifier: bool) -> tuple[Any, Any]:
 
 
 def make_folds(
-    cv: Any, X: Any, y: np.ndarray, classifier: bool, split_params: dict[str, Any]
+    cv: Any,
+    X: Any,
+    y: np.ndarray,
+    classifier: bool,
+    split_params: dict[str, Any],
+    check_classes: bool = True,
 ):
-    """Folds of ``cv`` as positional arrays, and whether they partition the rows."""
+    """Folds of ``cv`` as positional arrays, and whether they partition the rows.
+
+    For a classifier with ``check_classes``, a class smaller than the number
+    of stratified folds raises, and a training fold without some class warns.
+    """
     splitter = check_cv(cv, y, classifier=classifier)
+    classes = np.unique(y) if classifier and check_classes else None
+    if classes is not None:
+        check_class_counts(splitter, y, classes, cv)
     folds = [
         (np.asarray(train), np.asarray(test))
         for train, test in splitter.split(X, y, **split_params)
     ]
+    if classes is not None:
+        warn_missing_classes(folds, y, classes)
     n_samples = _num_samples(X)
     counts = np.bincount(
         np.concatenate([test for _, test in folds]), minlength=n_samples

@@ -29,6 +29,7 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._checks import check_holdout_classes
 from sktricks.ensemble._composition import NamedEstimatorsMixin
 from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 
@@ -108,7 +109,9 @@ class _BaseBlending(NamedEstimatorsMixin):
         X = validate_input(self, X, y)
         pairs = check_named_estimators(self.estimators, self)
         classifier = isinstance(self, ClassifierMixin)
-        y_array, classes = prepare_target(y, X.shape[0], classifier)
+        y_array, classes = prepare_target(
+            y, X.shape[0], classifier, type(self).__name__
+        )
         if classes is not None:
             self.classes_ = classes
         final = self._final_or_default()
@@ -116,6 +119,8 @@ class _BaseBlending(NamedEstimatorsMixin):
             self, pairs, final, sample_weight, None, fit_params, splits=False
         )
 
+        if classifier:
+            check_holdout_classes(y_array, classes, type(self).__name__)
         rows = np.arange(X.shape[0])
         stratify = y_array if classifier else None
         train, held = train_test_split(

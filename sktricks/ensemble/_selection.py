@@ -30,6 +30,7 @@ from sktricks.ensemble._base import (
     route_params,
     validate_input,
 )
+from sktricks.ensemble._checks import check_probability_model
 from sktricks.ensemble._composition import NamedEstimatorsMixin
 from sktricks.model_selection._oof import _PrecomputedPredictions
 
@@ -166,10 +167,13 @@ class _BaseEnsembleSelection(NamedEstimatorsMixin):
         pairs = check_named_estimators(self.estimators, self)
         classifier = isinstance(self, ClassifierMixin)
         n_samples = X.shape[0]
-        y_array, classes = prepare_target(y, n_samples, classifier)
+        y_array, classes = prepare_target(y, n_samples, classifier, type(self).__name__)
         if classes is not None:
             self.classes_ = classes
         routed = route_params(self, pairs, None, sample_weight, groups, fit_params)
+        if classifier:
+            for name, estimator in pairs:
+                check_probability_model(name, estimator, type(self).__name__)
         folds, partition = make_folds(self.cv, X, y_array, classifier, routed.split)
 
         method = "predict_proba" if classifier else "predict"

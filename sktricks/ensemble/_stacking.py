@@ -201,7 +201,7 @@ class _BaseStacking(NamedEstimatorsMixin):
         X = validate_input(self, X, y)
         n_samples = X.shape[0]
         classifier = isinstance(self, ClassifierMixin)
-        y_array, classes = prepare_target(y, n_samples, classifier)
+        y_array, classes = prepare_target(y, n_samples, classifier, type(self).__name__)
         if classes is not None:
             self.classes_ = classes
         layers = self._layers()
@@ -345,8 +345,14 @@ class _BaseStacking(NamedEstimatorsMixin):
         if not self.guard:
             return {}, None
         scoring = self._guard_scoring(classes)
+        # The layers already checked the classes of these folds.
         folds, _ = make_folds(
-            self.cv, layer_input, y, classes is not None, split_params
+            self.cv,
+            layer_input,
+            y,
+            classes is not None,
+            split_params,
+            check_classes=False,
         )
         final = clone(self.final_estimator_)
         result_rows, stack_oof = self._final_oof(
