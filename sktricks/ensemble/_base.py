@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
@@ -212,11 +212,38 @@ def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]
 
 
 def resolve_method(name: str, estimator: Any, method: str, classifier: bool) -> str:
-    """The prediction method for one base model, naming the model on error."""
+    """Return the prediction method of one base model, naming it on error.
+
+    A regressor in a classifier ensemble always uses ``predict``; see
+    :func:`base_target`.
+    """
+    if classifier and is_regressor(estimator):
+        if method in ("auto", "predict"):
+            return "predict"
+        raise ValueError(
+            f"Base model {name!r} ({type(estimator).__name__}) is a regressor, "
+            f"so it has no {method}; it learns the class codes and stacks its "
+            "predict output. Pass stack_method='auto' or 'predict', or use a "
+            "classifier."
+        )
     try:
         return _resolve_method(estimator, method, classifier)
     except ValueError as error:
         raise ValueError(f"Base model {name!r}: {error}") from None
+
+
+def base_target(
+    estimator: Any, y: np.ndarray, classes: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the target and classes that one base model learns.
+
+    As in scikit-learn's ``StackingClassifier``, a regressor in a classifier
+    ensemble learns each label's position in ``classes``, and its prediction
+    becomes one numeric feature. Other models learn ``y`` itself.
+    """
+    if classes is not None and is_regressor(estimator):
+        return np.searchsorted(classes, y), None
+    return y, classes
 
 
 def fit_params_for(
@@ -457,18 +484,18 @@ def fit_layer_out_of_fold(
     fold holds (a ``TimeSeriesSplit`` leaves out the first block) get NaN
     features.
     """
-    classifier = classes is not None
     stops = [
         early_stopping if boosting_family(spec.estimator) is not None else False
         for spec in specs
     ]
+    targets = [base_target(spec.estimator, y, classes) for spec in specs]
     if partition:
         plans = []
-        for spec, stop in zip(specs, stops, strict=True):
+        for spec, stop, (target, _) in zip(specs, stops, targets, strict=True):
             plan = _plan_oof(
                 spec.estimator,
                 X,
-                y,
+                target,
                 groups=None,
                 cv=folds,
                 X_test=None,
@@ -486,10 +513,12 @@ def fit_layer_out_of_fold(
         results = run_oof_plans(plans, n_jobs=n_jobs, verbose=verbose)
         fitted = [
             (
-                to_features(np.asarray(result.oof_), spec.method, classes),
+                to_features(np.asarray(result.oof_), spec.method, spec_classes),
                 result.estimators_,
             )
-            for spec, result in zip(specs, results, strict=True)
+            for spec, result, (_, spec_classes) in zip(
+                specs, results, targets, strict=True
+            )
         ]
     else:
         fitted = [
@@ -497,31 +526,36 @@ def fit_layer_out_of_fold(
                 spec.name,
                 spec.estimator,
                 X,
-                y,
-                classes,
+                target,
+                spec_classes,
                 folds,
                 spec.method,
                 spec.params,
                 stop,
                 random_state,
             )
-            for spec, stop in zip(specs, stops, strict=True)
+            for spec, stop, (target, spec_classes) in zip(
+                specs, stops, targets, strict=True
+            )
         ]
 
     layer = []
-    for spec, stop, (oof, models) in zip(specs, stops, fitted, strict=True):
+    for spec, stop, (oof, models), (target, spec_classes) in zip(
+        specs, stops, fitted, targets, strict=True
+    ):
+        classifier = spec_classes is not None
         # NOTE: with early_stopping="inner" a fold whose inner fit rows miss
         # a class is decoded by cross_val_oof with fewer classes than
         # y[train] holds; this reconstruction assumes they match.
         encoded = classifier and needs_contiguous_labels(spec.estimator, stop)
         model_classes = [
-            (np.unique(y[train]) if encoded else np.asarray(model.classes_))
+            (np.unique(target[train]) if encoded else np.asarray(model.classes_))
             if classifier
             else None
             for model, (train, _) in zip(models, folds, strict=False)
         ]
         base = FittedBase(
-            spec.name, spec.method, classes, models, model_classes, encoded
+            spec.name, spec.method, spec_classes, models, model_classes, encoded
         )
         layer.append((oof, base))
     return layer
@@ -589,6 +623,7 @@ def fit_full(
     params: dict[str, Any],
 ) -> FittedBase:
     """Fit one clone on every row (``refit=True``)."""
+    y, classes = base_target(estimator, y, classes)
     model = clone(estimator)
     encoded = classes is not None and needs_contiguous_labels(estimator, False)
     target = np.searchsorted(classes, y) if classes is not None and encoded else y
@@ -637,6 +672,7 @@ __all__ = [
     "FittedBase",
     "RoutedParams",
     "as_frame_like",
+    "base_target",
     "check_named_estimators",
     "feature_names",
     "fit_full",

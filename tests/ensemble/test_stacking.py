@@ -533,3 +533,48 @@ def test_stacking_n_jobs_zero_raises(stack_cls, base):
     )
     with pytest.raises(ValueError, match=message):
         stack.fit(X, y)
+
+
+# A regressor among the base models of a classifier ------------------------------
+
+
+def test_stacking_regressor_base_matches_sklearn():
+    from sklearn.ensemble import StackingClassifier as SklearnStackingClassifier
+
+    X, y = make_classification(
+        n_samples=150, n_classes=3, n_informative=4, random_state=3
+    )
+    labels = np.array(["ant", "bee", "cat"])[y]
+    bases = [("ridge", Ridge()), ("lr", LogisticRegression())]
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+
+    ours = StackingClassifier(bases, cv=cv, refit=True, guard=False).fit(X, labels)
+    theirs = SklearnStackingClassifier(bases, cv=cv).fit(X, labels)
+
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_stacking_regressor_base_oof_codes():
+    X, y = make_classification(n_samples=120, random_state=4)
+    labels = np.array(["no", "yes"])[y]
+    cv = StratifiedKFold(3)
+    stack = StackingClassifier(
+        [("ridge", Ridge()), ("nb", GaussianNB())], cv=cv, guard=False
+    ).fit(X, labels)
+
+    expected = np.zeros(120)
+    for train, test in cv.split(X, y):
+        expected[test] = Ridge().fit(X[train], y[train]).predict(X[test])
+
+    np.testing.assert_allclose(stack.oof_predictions_[:, 0], expected)
+
+
+def test_stacking_regressor_base_rejects_forced_proba():
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier(
+        [("ridge", Ridge())], stack_method="predict_proba", guard=False
+    )
+
+    with pytest.raises(ValueError, match=r"'ridge' \(Ridge\) is a regressor"):
+        stack.fit(X, y)
