@@ -22,6 +22,7 @@ from sktricks.ensemble._base import (
     check_named_estimators,
     fit_full,
     fit_out_of_fold,
+    is_dropped,
     make_folds,
     metadata_router,
     prepare_target,
@@ -133,7 +134,7 @@ class _BaseAveraging(NamedEstimatorsMixin):
         """
         X = validate_input(self, X, y)
         pairs = check_named_estimators(self.estimators, self)
-        user_weights = self._validate_weights(len(pairs))
+        user_weights = self._kept_weights(self._validate_weights(len(self.estimators)))
         classifier = isinstance(self, ClassifierMixin)
         n_samples = X.shape[0]
         y_array, classes = prepare_target(y, n_samples, classifier, type(self).__name__)
@@ -221,6 +222,18 @@ class _BaseAveraging(NamedEstimatorsMixin):
             "weights, or 'optimize'."
         )
 
+    def _kept_weights(self, weights: np.ndarray | None) -> np.ndarray | None:
+        """Leave out the weights of ``"drop"`` models, as VotingClassifier does."""
+        if weights is None:
+            return None
+        kept_mask = np.array([not is_dropped(model) for _, model in self.estimators])
+        if not np.any(weights[kept_mask] > 0):
+            raise ValueError(
+                f"weights={self.weights!r} give weight 0 to every model that is "
+                "not 'drop'; give a kept model a positive weight."
+            )
+        return weights[kept_mask]
+
     def _layout(self, oof: np.ndarray) -> np.ndarray:
         if not hasattr(self, "classes_"):
             return oof[:, 0]
@@ -297,6 +310,7 @@ class AveragingClassifier(ClassifierMixin, _BaseAveraging):
         Models with ``predict_proba``.
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        An estimator given as ``"drop"`` is left out.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"rank"`` averages each model's ranks over the rows being predicted,
         so it depends on the batch: use it to order rows, for ROC AUC.
@@ -353,6 +367,7 @@ class AveragingRegressor(RegressorMixin, _BaseAveraging):
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example
         ``ridge__alpha``.
+        An estimator given as ``"drop"`` is left out.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"geometric"`` needs positive predictions; ``"rank"`` returns mean
         ranks in (0, 1] over the rows being predicted.

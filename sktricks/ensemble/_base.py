@@ -55,6 +55,9 @@ from sktricks.model_selection._oof import (
     run_oof_plans,
 )
 
+# The placeholder that leaves a model out of an ensemble, as in scikit-learn.
+DROP = "drop"
+
 
 @dataclass
 class FittedBase:
@@ -168,11 +171,19 @@ def validate_input(estimator: Any, X: Any, y: Any = None, reset: bool = True) ->
     return X
 
 
+def is_dropped(estimator: Any) -> bool:
+    """Return whether ``estimator`` is the ``"drop"`` placeholder."""
+    return isinstance(estimator, str) and estimator == DROP
+
+
 def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]:
     """Validate a list of ``(name, estimator)`` pairs of the ensemble ``owner``.
 
     Names address the models in ``set_params`` as ``<name>__<parameter>``,
-    so a name may not contain ``__`` or equal a parameter of ``owner``.
+    so a name may not contain ``__`` or equal a parameter of ``owner``. As in
+    scikit-learn's ensembles, an estimator may be ``"drop"`` (for example
+    through ``set_params`` in a grid search), and the returned pairs leave it
+    out.
     """
     owner_name = type(owner).__name__
     if not isinstance(estimators, (list, tuple)) or len(estimators) == 0:
@@ -186,10 +197,11 @@ def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]
             not isinstance(item, tuple)
             or len(item) != 2
             or not isinstance(item[0], str)
-            or not hasattr(item[1], "fit")
+            or not (is_dropped(item[1]) or hasattr(item[1], "fit"))
         ):
             raise ValueError(
-                f"{owner_name} takes (name, estimator) pairs; {item!r} is not one."
+                f"{owner_name} takes (name, estimator) pairs, where the estimator "
+                f"may be 'drop'; {item!r} is not one."
             )
         pairs.append(item)
     names = [name for name, _ in pairs]
@@ -208,7 +220,14 @@ def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]
             f"Estimator names {clashes} are also parameters of {owner_name}, so "
             "set_params could not tell them apart; rename those estimators."
         )
-    return pairs
+    kept_pairs = [
+        (name, estimator) for name, estimator in pairs if not is_dropped(estimator)
+    ]
+    if not kept_pairs:
+        raise ValueError(
+            f"Every estimator of {owner_name} is 'drop'; keep at least one model."
+        )
+    return kept_pairs
 
 
 def resolve_method(name: str, estimator: Any, method: str, classifier: bool) -> str:
@@ -667,6 +686,7 @@ def is_classifier_task(estimator: Any) -> bool:
 
 
 __all__ = [
+    "DROP",
     "_METHODS",
     "BaseSpec",
     "FittedBase",
@@ -680,6 +700,7 @@ __all__ = [
     "fit_out_of_fold",
     "fit_params_for",
     "is_classifier_task",
+    "is_dropped",
     "make_folds",
     "metadata_router",
     "prepare_target",

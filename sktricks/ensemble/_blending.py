@@ -195,6 +195,7 @@ class BlendingClassifier(ClassifierMixin, _BaseBlending):
         else ``predict``.
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         ``LogisticRegression()`` when ``None``. ``set_params`` reaches its
         parameters as ``final_estimator__<parameter>``.
@@ -257,6 +258,7 @@ class BlendingRegressor(RegressorMixin, _BaseBlending):
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example
         ``ridge__alpha``.
+        An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         ``RidgeCV()`` when ``None``. ``set_params`` reaches its
         parameters as ``final_estimator__<parameter>``.

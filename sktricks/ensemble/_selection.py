@@ -288,6 +288,7 @@ class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):
         Candidate models; each needs ``predict_proba``.
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        An estimator given as ``"drop"`` is left out.
     scoring : str or callable, default=None
         Scorer the selection maximises; ``"neg_log_loss"`` when ``None``.
     n_iter : int, default=50
@@ -370,6 +371,7 @@ class EnsembleSelectionRegressor(RegressorMixin, _BaseEnsembleSelection):
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example
         ``ridge__alpha``.
+        An estimator given as ``"drop"`` is left out.
     scoring : str or callable, default=None
         Scorer to maximise; ``"neg_mean_squared_error"`` when ``None``.
     n_iter : int, default=50

@@ -456,6 +456,7 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
         address a model's parameters as ``<name>__<parameter>``, for example
         ``lr__C``, and the final estimator's as
         ``final_estimator__<parameter>``.
+        An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         Learns from the last layer's output; ``LogisticRegression()`` when
         ``None``.
@@ -572,6 +573,7 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
         all layers; ``<name>__<parameter>`` and
         ``final_estimator__<parameter>`` address the models in
         ``set_params``.
+        An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         ``RidgeCV()`` when ``None``.
     cv : int, cross-validation generator or iterable, default=5
