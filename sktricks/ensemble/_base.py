@@ -40,6 +40,7 @@ from sktricks.ensemble._checks import (
 from sktricks.ensemble._errors import naming_errors
 from sktricks.model_selection._early_stopping import (
     boosting_family,
+    encode_class_weight,
     needs_contiguous_labels,
 )
 from sktricks.model_selection._oof import (
@@ -645,7 +646,10 @@ def fit_full(
     y, classes = base_target(estimator, y, classes)
     model = clone(estimator)
     encoded = classes is not None and needs_contiguous_labels(estimator, False)
-    target = np.searchsorted(classes, y) if classes is not None and encoded else y
+    target = y
+    if classes is not None and encoded:
+        target = np.searchsorted(classes, y)
+        encode_class_weight(model, classes)
     with naming_errors(name, estimator, X):
         model.fit(X, target, **params)
     model_classes = [None if classes is None else classes]

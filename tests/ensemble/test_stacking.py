@@ -578,3 +578,31 @@ def test_stacking_regressor_base_rejects_forced_proba():
 
     with pytest.raises(ValueError, match=r"'ridge' \(Ridge\) is a regressor"):
         stack.fit(X, y)
+
+
+@pytest.mark.parametrize("early_stopping", [True, "inner"])
+def test_stacking_class_weight_keeps_string_labels(early_stopping):
+    # An early-stopped LightGBM model is fitted on label codes; its
+    # class_weight keyed by the text labels must weigh the same classes as
+    # the same dict keyed by integer labels does.
+    from lightgbm import LGBMClassifier
+
+    X, y = make_classification(
+        n_samples=300, n_features=8, weights=[0.8], random_state=3
+    )
+    labels = np.array(["neg", "pos"])[y]
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+
+    def stack(class_weight):
+        booster = LGBMClassifier(n_estimators=60, class_weight=class_weight, verbose=-1)
+        return StackingClassifier(
+            [("lgbm", booster)], cv=cv, early_stopping=early_stopping, guard=False
+        )
+
+    text = stack({"neg": 1, "pos": 5}).fit(X, labels)
+    codes = stack({0: 1, 1: 5}).fit(X, y)
+    unweighted = stack(None).fit(X, y)
+
+    np.testing.assert_allclose(text.oof_predictions_, codes.oof_predictions_)
+    assert not np.allclose(text.oof_predictions_, unweighted.oof_predictions_)
+    np.testing.assert_allclose(text.predict_proba(X), codes.predict_proba(X))
