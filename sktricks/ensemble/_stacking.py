@@ -12,6 +12,7 @@ from scipy import sparse
 from sklearn.base import (
     ClassifierMixin,
     RegressorMixin,
+    TransformerMixin,
     _fit_context,
     clone,
 )
@@ -19,7 +20,7 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils._metadata_requests import MetadataRouter
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from sktricks.ensemble._base import (
     _METHODS,
@@ -49,12 +50,19 @@ from sktricks.utils._validation import N_JOBS_CONSTRAINT
 logger = logging.getLogger(__name__)
 
 STACK = "stack"
+# Smallest probability that the fallback decision function takes the log of.
+_TINY = np.finfo(float).tiny
 
 
-def _final_has(name: str):
+def _final_has(name: str, fallback: bool = False):
+    """Check for ``name`` on the final estimator, or on the guard's choice.
+
+    ``fallback=True`` marks a method that works with any guard choice.
+    """
+
     def check(self: Any) -> bool:
         if hasattr(self, "selected_") and self.selected_ != STACK:
-            return self._selected_base().method == name
+            return fallback or self._selected_base().method == name
         final = self.final_estimator_ if hasattr(self, "final_estimator_") else None
         if final is None:
             final = (
@@ -81,7 +89,7 @@ def _full_length(
     return full
 
 
-class _BaseStacking(NamedEstimatorsMixin):
+class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
     """Fit the layers out of fold, then the final estimator on their output."""
 
     _parameter_constraints: ClassVar[dict] = {
@@ -231,6 +239,9 @@ class _BaseStacking(NamedEstimatorsMixin):
             layer_input = self._next_input(features, fitted, X, rows)
 
         self.oof_predictions_ = self._oof_frame(features, fitted, X, rows)
+        self._stacked_names = [
+            name for base in fitted for name in self._names(base, features[base.name])
+        ]
         covered = np.arange(n_samples) if rows is None else rows
         y_cov = y_array[covered]
         final_params = take_params(X, routed.final, rows)
@@ -433,6 +444,51 @@ class _BaseStacking(NamedEstimatorsMixin):
         check_is_fitted(self)
         return validate_input(self, X, reset=False)
 
+    def transform(self, X: Any) -> Any:
+        """Stack the last layer's predictions for ``X``: the final estimator's input.
+
+        The base models predict as they do in ``predict``; the out-of-fold
+        features of the training rows are ``oof_predictions_``. As in
+        scikit-learn, ``fit_transform`` is ``fit`` followed by ``transform``.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        features : ndarray, sparse matrix or DataFrame
+            One column per binary or regression model, or per class, named as
+            in ``get_feature_names_out``, followed by the columns of ``X``
+            when ``passthrough=True``. A DataFrame ``X`` gives a DataFrame
+            with its index.
+        """
+        X = self._check_predict_input(X)
+        return self._transform_layers(X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Get the names of the columns of ``transform``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the input columns, used with ``passthrough=True``;
+            ``feature_names_in_`` or ``x0, x1, ...`` when ``None``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            ``<name>`` per binary or regression model, ``<name>_<class>`` per
+            class of a multiclass model, then the input names when
+            ``passthrough=True``.
+        """
+        check_is_fitted(self)
+        names = list(self._stacked_names)
+        if self.passthrough:
+            names += list(_check_feature_names_in(self, input_features))
+        return np.asarray(names, dtype=object)
+
 
 class StackingClassifier(ClassifierMixin, _BaseStacking):
     """Stack classifiers on their out-of-fold predictions.
@@ -555,6 +611,23 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
         if self.selected_ != STACK:
             return self._selected_base().proba(X)
         return self.final_estimator_.predict_proba(self._transform_layers(X))
+
+    @available_if(_final_has("decision_function", fallback=True))
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Compute the final estimator's decision function for ``X``.
+
+        When the guard predicts with a base model alone, the scores are
+        that model's log-odds of ``classes_[1]`` (binary) or its
+        log-probabilities (multiclass), so they order rows as its
+        ``predict_proba`` does and ``predict`` is their argmax.
+        """
+        X = self._check_predict_input(X)
+        if self.selected_ == STACK:
+            return self.final_estimator_.decision_function(self._transform_layers(X))
+        log_proba = np.log(np.clip(self._selected_base().proba(X), _TINY, None))
+        if log_proba.shape[1] == 2:
+            return log_proba[:, 1] - log_proba[:, 0]
+        return log_proba
 
 
 class StackingRegressor(RegressorMixin, _BaseStacking):

@@ -606,3 +606,140 @@ def test_stacking_class_weight_keeps_string_labels(early_stopping):
     np.testing.assert_allclose(text.oof_predictions_, codes.oof_predictions_)
     assert not np.allclose(text.oof_predictions_, unweighted.oof_predictions_)
     np.testing.assert_allclose(text.predict_proba(X), codes.predict_proba(X))
+
+
+# transform, get_feature_names_out and decision_function -------------------------
+
+
+@pytest.mark.parametrize("passthrough", [False, True])
+def test_stacking_transform_matches_hand_loop(passthrough):
+    X, y = make_classification(
+        n_samples=150,
+        n_features=5,
+        n_informative=4,
+        n_redundant=0,
+        n_classes=3,
+        random_state=6,
+    )
+    X_new = X[:9] + 0.5
+    bases = [LogisticRegression(), GaussianNB()]
+    cv = StratifiedKFold(3)
+    stack = StackingClassifier(
+        [("lr", bases[0]), ("nb", bases[1])],
+        cv=cv,
+        passthrough=passthrough,
+        guard=False,
+    ).fit(X, y)
+
+    _meta, _final, meta_new = _hand_stack(
+        bases, LogisticRegression(), X, y, X_new, list(cv.split(X, y))
+    )
+    expected = np.hstack([meta_new, X_new]) if passthrough else meta_new
+
+    np.testing.assert_allclose(stack.transform(X_new), expected)
+    np.testing.assert_allclose(
+        stack.predict_proba(X_new),
+        stack.final_estimator_.predict_proba(stack.transform(X_new)),
+    )
+
+
+def test_stacking_feature_names_out_label_columns():
+    X, y = make_classification(
+        n_samples=150, n_features=3, n_informative=3, n_redundant=0, n_classes=3
+    )
+    frame = pd.DataFrame(X, columns=["age", "height", "weight"])
+    labels = np.array(["ant", "bee", "cat"])[y]
+    stack = StackingClassifier(
+        [("ridge", Ridge()), ("nb", GaussianNB())],
+        cv=3,
+        passthrough=True,
+        guard=False,
+    ).fit(frame, labels)
+
+    names = stack.get_feature_names_out()
+
+    expected = ["ridge", "nb_ant", "nb_bee", "nb_cat", "age", "height", "weight"]
+    assert list(names) == expected
+    assert list(stack.transform(frame).columns) == expected
+    assert list(stack.oof_predictions_.columns) == expected[:4]
+
+
+def test_stacking_feature_names_out_regressor_numpy():
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    stack = StackingRegressor(
+        [("ridge", Ridge()), ("lr", LinearRegression())], cv=3, passthrough=True
+    ).fit(X, y)
+
+    assert list(stack.get_feature_names_out()) == ["ridge", "lr", "x0", "x1", "x2"]
+    assert list(stack.get_feature_names_out(["a", "b", "c"]))[2:] == ["a", "b", "c"]
+
+
+def test_stacking_feature_names_out_unfitted_raises():
+    from sklearn.exceptions import NotFittedError
+
+    stack = StackingRegressor([("ridge", Ridge())])
+
+    with pytest.raises(NotFittedError):
+        stack.get_feature_names_out()
+
+
+def test_stacking_set_output_pandas_keeps_index():
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    index = pd.RangeIndex(100, 160)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=index)
+
+    def stack():
+        return StackingRegressor([("ridge", Ridge())], cv=3).set_output(
+            transform="pandas"
+        )
+
+    from_frame = stack().fit(frame, y).transform(frame)
+    from_array = stack().fit(X, y).transform(X)
+    fit_transformed = stack().fit_transform(frame, y)
+
+    assert isinstance(from_frame, pd.DataFrame)
+    pd.testing.assert_index_equal(from_frame.index, index)
+    assert list(from_array.columns) == ["ridge"]
+    np.testing.assert_allclose(from_array["ridge"], from_frame["ridge"])
+    pd.testing.assert_frame_equal(fit_transformed, from_frame)
+
+
+def test_stacking_decision_function_uses_final_estimator():
+    X, y = make_classification(n_samples=120, random_state=7)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=3, guard=False
+    ).fit(X, y)
+
+    scores = stack.decision_function(X[:10])
+
+    expected = stack.final_estimator_.decision_function(stack.transform(X[:10]))
+    np.testing.assert_allclose(scores, expected)
+    np.testing.assert_array_equal(stack.predict(X[:10]), (scores > 0).astype(int))
+
+
+def test_stacking_decision_function_without_final_method():
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression())],
+        final_estimator=GaussianNB(),
+        cv=3,
+        guard=False,
+    )
+
+    assert not hasattr(stack, "decision_function")
+    assert not hasattr(stack.fit(X, y), "decision_function")
+
+
+def test_stacking_decision_function_after_fallback_is_log_odds():
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=3
+    )
+
+    with pytest.warns(SktricksWarning, match="predicting with 'nb' alone"):
+        stack.fit(X, y)
+    proba = stack.predict_proba(X[:10])
+    scores = stack.decision_function(X[:10])
+
+    np.testing.assert_allclose(scores, np.log(proba[:, 1] / proba[:, 0]))
+    np.testing.assert_array_equal(stack.predict(X[:10]), (scores > 0).astype(int))
