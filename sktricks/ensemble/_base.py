@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
@@ -24,6 +25,7 @@ from sklearn.utils.validation import (
     _check_method_params,
     _num_samples,
     check_array,
+    check_is_fitted,
     column_or_1d,
     has_fit_parameter,
     validate_data,
@@ -656,6 +658,34 @@ def fit_full(
     return FittedBase(name, method, classes, [model], model_classes, encoded)
 
 
+def prefit_base(
+    name: str, estimator: Any, method: str, classes: np.ndarray | None
+) -> FittedBase:
+    """Wrap a model fitted by the user (``cv="prefit"``) without refitting it."""
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        raise NotFittedError(
+            f"cv='prefit' takes the base models as fitted, but model {name!r} "
+            f"({type(estimator).__name__}) is not fitted. Fit it first, and wrap "
+            "it in sklearn.frozen.FrozenEstimator if the stack is cloned (as "
+            "GridSearchCV and cross_validate do), or pass an int or a splitter "
+            "as cv."
+        ) from None
+    _, classes = base_target(estimator, np.empty(0), classes)
+    if classes is None:
+        return FittedBase(name, method, None, [estimator], [None])
+    model_classes = np.asarray(estimator.classes_)
+    foreign_classes = np.setdiff1d(model_classes, classes)
+    if foreign_classes.shape[0]:
+        raise ValueError(
+            f"The prefit model {name!r} was fitted on the classes "
+            f"{foreign_classes.tolist()}, which y does not contain "
+            f"({classes.tolist()}). Fit it on the same labels as y."
+        )
+    return FittedBase(name, method, classes, [estimator], [model_classes])
+
+
 def take_rows(data: Any, rows: np.ndarray | None) -> Any:
     """Rows by position; ``None`` means all rows."""
     if rows is None or data is None:
@@ -707,6 +737,7 @@ __all__ = [
     "is_dropped",
     "make_folds",
     "metadata_router",
+    "prefit_base",
     "prepare_target",
     "resolve_method",
     "route_params",

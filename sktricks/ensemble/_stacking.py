@@ -34,6 +34,7 @@ from sktricks.ensemble._base import (
     fit_out_of_fold,
     make_folds,
     metadata_router,
+    prefit_base,
     prepare_target,
     resolve_method,
     route_params,
@@ -50,6 +51,8 @@ from sktricks.utils._validation import N_JOBS_CONSTRAINT
 logger = logging.getLogger(__name__)
 
 STACK = "stack"
+# The cv value that takes the base models as already fitted, as in scikit-learn.
+PREFIT = "prefit"
 # Smallest probability that the fallback decision function takes the log of.
 _TINY = np.finfo(float).tiny
 
@@ -95,7 +98,7 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
     _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "final_estimator": [HasMethods("fit"), None],
-        "cv": ["cv_object"],
+        "cv": ["cv_object", StrOptions({PREFIT})],
         "stack_method": [StrOptions({"auto", *_METHODS})],
         "passthrough": ["boolean"],
         "refit": ["boolean"],
@@ -169,7 +172,8 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             splitter (``splitter``, for ``groups``).
         """
         pairs = [pair for layer in self._layers() for pair in layer]
-        return metadata_router(self, pairs, self._final_or_default(), self.cv)
+        cv = None if self.cv == PREFIT else self.cv
+        return metadata_router(self, pairs, self._final_or_default(), cv)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(
@@ -221,6 +225,7 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             sample_weight,
             groups,
             fit_params,
+            splits=self.cv != PREFIT,
         )
 
         # Each layer sees the rows that received an out-of-fold prediction
@@ -262,6 +267,8 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
         return self
 
     def _fit_layer(self, layer, layer_input, X, y, classes, routed: RoutedParams, rows):
+        if self.cv == PREFIT:
+            return self._prefit_layer(layer, layer_input, classes)
         y_rows = y if rows is None else y[rows]
         classifier = classes is not None
         folds, partition = make_folds(
@@ -315,6 +322,19 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             rows = covered if rows is None else rows[covered]
         return features, fitted, rows
 
+    def _prefit_layer(self, layer, layer_input, classes):
+        """Take a layer's fitted models as they are; they predict every row."""
+        features: dict[str, np.ndarray] = {}
+        fitted = []
+        for name, estimator in layer:
+            method = resolve_method(
+                name, estimator, self.stack_method, classes is not None
+            )
+            base = prefit_base(name, estimator, method, classes)
+            features[name] = base.features(layer_input)
+            fitted.append(base)
+        return features, fitted, None
+
     def _next_input(self, features, fitted, X, rows):
         """Stack one layer's features, with the original columns if asked."""
         names = [n for base in fitted for n in self._names(base, features[base.name])]
@@ -353,7 +373,9 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
     # The guard ---------------------------------------------------------------
 
     def _scores(self, first_oof, layer_input, y, split_params, classes, final_params):
-        if not self.guard:
+        # NOTE: with cv="prefit" there are no folds to score the stack on, so
+        # the guard is skipped rather than scored on in-sample predictions.
+        if not self.guard or self.cv == PREFIT:
             return {}, None
         scoring = self._guard_scoring(classes)
         # The layers already checked the classes of these folds.
@@ -516,11 +538,15 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
     final_estimator : estimator, default=None
         Learns from the last layer's output; ``LogisticRegression()`` when
         ``None``.
-    cv : int, cross-validation generator or iterable, default=5
+    cv : int, cross-validation generator, iterable or "prefit", default=5
         Folds for every layer and for the guard. An int means
         ``StratifiedKFold``. Test folds may leave rows out: the next layer
         and the final estimator then train only on the rows that received an
         out-of-fold prediction.
+        ``"prefit"`` takes the base models as already fitted: they are
+        neither cloned nor refitted, the final estimator learns from their
+        predictions on ``X`` (in sample, so fit them on other rows), and
+        the guard is skipped.
     stack_method : {"auto", "predict_proba", "decision_function", "predict"}, \
             default="auto"
         ``"auto"`` takes, per model, ``predict_proba``, else
@@ -649,8 +675,12 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
         An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         ``RidgeCV()`` when ``None``.
-    cv : int, cross-validation generator or iterable, default=5
+    cv : int, cross-validation generator, iterable or "prefit", default=5
         Folds for every layer and the guard; an int means ``KFold``.
+        ``"prefit"`` takes the base models as already fitted: they are
+        neither cloned nor refitted, the final estimator learns from their
+        predictions on ``X`` (in sample, so fit them on other rows), and
+        the guard is skipped.
     stack_method : {"auto", "predict"}, default="auto"
         Regressors always use ``predict``.
     passthrough : bool, default=False

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.compose import make_column_transformer
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
@@ -743,3 +743,69 @@ def test_stacking_decision_function_after_fallback_is_log_odds():
 
     np.testing.assert_allclose(scores, np.log(proba[:, 1] / proba[:, 0]))
     np.testing.assert_array_equal(stack.predict(X[:10]), (scores > 0).astype(int))
+
+
+# cv="prefit" ---------------------------------------------------------------------
+
+
+def test_stacking_prefit_matches_sklearn():
+    from sklearn.ensemble import StackingClassifier as SklearnStackingClassifier
+
+    X, y = make_classification(
+        n_samples=200, n_classes=3, n_informative=4, random_state=8
+    )
+    labels = np.array(["ant", "bee", "cat"])[y]
+    lr = LogisticRegression().fit(X[:100], labels[:100])
+    nb = GaussianNB().fit(X[:100], labels[:100])
+    bases = [("lr", lr), ("nb", nb)]
+
+    ours = StackingClassifier(bases, cv="prefit").fit(X[100:], labels[100:])
+    theirs = SklearnStackingClassifier(bases, cv="prefit").fit(X[100:], labels[100:])
+
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+    assert ours.layers_[0][0].models[0] is lr
+    assert ours.selected_ == "stack"
+
+
+def test_stacking_prefit_regressor_keeps_models():
+    X, y = make_regression(n_samples=120, n_features=4, random_state=0)
+    ridge = Ridge().fit(X[:60], y[:60])
+    stack = StackingRegressor([("ridge", ridge)], cv="prefit").fit(X[60:], y[60:])
+
+    final = RidgeCV().fit(ridge.predict(X[60:]).reshape(-1, 1), y[60:])
+
+    expected = final.predict(ridge.predict(X[:5]).reshape(-1, 1))
+    np.testing.assert_allclose(stack.predict(X[:5]), expected)
+
+
+def test_stacking_prefit_unfitted_model_raises():
+    from sklearn.exceptions import NotFittedError
+
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier([("lr", LogisticRegression())], cv="prefit")
+
+    with pytest.raises(NotFittedError, match=r"model 'lr'.*FrozenEstimator"):
+        stack.fit(X, y)
+
+
+def test_stacking_prefit_frozen_survives_grid_search():
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_classification(n_samples=150, random_state=0)
+    lr = FrozenEstimator(LogisticRegression().fit(X[:50], y[:50]))
+    stack = StackingClassifier([("lr", lr)], cv="prefit")
+    grid = {"final_estimator": [LogisticRegression(C=0.01), LogisticRegression()]}
+
+    search = GridSearchCV(stack, grid, cv=3).fit(X[50:], y[50:])
+
+    assert search.best_estimator_.layers_[0][0].models[0].estimator is lr.estimator
+
+
+def test_stacking_prefit_foreign_classes_raise():
+    X, y = make_classification(n_samples=60, random_state=0)
+    lr = LogisticRegression().fit(X, y)
+    stack = StackingClassifier([("lr", lr)], cv="prefit")
+
+    with pytest.raises(ValueError, match=r"prefit model 'lr'.*\[0, 1\]"):
+        stack.fit(X, np.array(["no", "yes"])[y])
