@@ -30,7 +30,7 @@ from sktricks.ensemble._base import (
     route_params,
     validate_input,
 )
-from sktricks.ensemble._checks import check_probability_model
+from sktricks.ensemble._checks import check_probability_model, check_sample_weight
 from sktricks.ensemble._composition import NamedEstimatorsMixin
 
 _EPS = 1e-15
@@ -140,6 +140,7 @@ class _BaseAveraging(NamedEstimatorsMixin):
         y_array, classes = prepare_target(y, n_samples, classifier, type(self).__name__)
         if classes is not None:
             self.classes_ = classes
+        sample_weight = check_sample_weight(sample_weight, X)
         routed = route_params(self, pairs, None, sample_weight, groups, fit_params)
         if classifier:
             for name, estimator in pairs:

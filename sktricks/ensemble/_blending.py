@@ -29,7 +29,7 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
-from sktricks.ensemble._checks import check_holdout_classes
+from sktricks.ensemble._checks import check_holdout_classes, check_sample_weight
 from sktricks.ensemble._composition import NamedEstimatorsMixin
 from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 
@@ -115,6 +115,7 @@ class _BaseBlending(NamedEstimatorsMixin):
         if classes is not None:
             self.classes_ = classes
         final = self._final_or_default()
+        sample_weight = check_sample_weight(sample_weight, X)
         routed = route_params(
             self, pairs, final, sample_weight, None, fit_params, splits=False
         )

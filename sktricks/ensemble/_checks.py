@@ -11,6 +11,7 @@ from scipy import sparse
 from sklearn.base import is_regressor
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _check_sample_weight
 
 from sktricks.exceptions import SktricksWarning
 
@@ -50,6 +51,26 @@ def check_target_missing(y: Any, owner: str) -> None:
         f"{listed_rows}{more}), but {owner} needs a target on every row. Drop "
         "those rows or impute y before fitting."
     )
+
+
+def check_sample_weight(sample_weight: Any, X: Any) -> np.ndarray | None:
+    """Validate ``sample_weight`` against all rows of ``X``, before any fold.
+
+    Otherwise a wrong length surfaces inside a fold as "expected (96,)",
+    the size of that fold's training rows rather than of ``X``.
+    """
+    if sample_weight is None:
+        return None
+    try:
+        return _check_sample_weight(sample_weight, X, dtype=np.float64)
+    except ValueError as error:
+        reason = str(error).rstrip()
+        if not reason.endswith((".", "!")):
+            reason += "."
+        raise ValueError(
+            f"sample_weight is invalid: {reason} Pass one finite number per row "
+            "of X, or None."
+        ) from None
 
 
 def check_class_labels(y: np.ndarray, owner: str) -> None:

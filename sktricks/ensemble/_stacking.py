@@ -43,6 +43,7 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._checks import check_sample_weight
 from sktricks.ensemble._composition import NamedEstimatorsMixin, is_layered
 from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 from sktricks.exceptions import SktricksWarning
@@ -218,6 +219,7 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             self.classes_ = classes
         layers = self._layers()
         final = self._final_or_default()
+        sample_weight = check_sample_weight(sample_weight, X)
         routed = route_params(
             self,
             [pair for layer in layers for pair in layer],
@@ -352,7 +354,12 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             return stacked
         if sparse.issparse(X_rows):
             return sparse.hstack([sparse.csr_matrix(stacked), X_rows]).tocsr()
-        return np.hstack([stacked, np.asarray(X_rows, dtype=float)])
+        X_rows = np.asarray(X_rows)
+        if X_rows.dtype.kind not in "biuf":
+            # Text columns go on as objects, so the final estimator's own
+            # error, with the encoding hint, reports them.
+            return np.hstack([stacked.astype(object), X_rows.astype(object)])
+        return np.hstack([stacked, X_rows.astype(float)])
 
     def _names(self, base: FittedBase, values: np.ndarray) -> list[str]:
         return feature_names(base.name, values.shape[1], base.classes)

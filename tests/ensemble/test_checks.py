@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
@@ -248,3 +249,30 @@ def test_regressor_in_probability_ensemble_raises(ensemble_cls):
 
     with pytest.raises(ValueError, match=r"'ridge' \(Ridge\) is a regressor"):
         ensemble_cls([("ridge", Ridge()), ("lr", LogisticRegression())]).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "sample_weight, shown",
+    [
+        (np.ones(10), r"shape == \(10,\), expected \(60,\)"),
+        (np.r_[np.nan, np.ones(59)], "contains NaN"),
+        (np.full(60, "heavy"), "could not convert string"),
+    ],
+    ids=["short", "nan", "text"],
+)
+@pytest.mark.parametrize("ensemble_cls", CLASSIFIERS)
+def test_invalid_sample_weight_raises(ensemble_cls, sample_weight, shown):
+    X, y = make_classification(n_samples=60, random_state=0)
+
+    with pytest.raises(ValueError, match=f"sample_weight is invalid: .*{shown}"):
+        ensemble_cls(_classifiers()).fit(X, y, sample_weight=sample_weight)
+
+
+def test_scalar_sample_weight_matches_full_array():
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier(_classifiers(), cv=3, guard=False)
+
+    scalar = stack.fit(X, y, sample_weight=2.0).predict_proba(X)
+    full = clone(stack).fit(X, y, sample_weight=np.full(60, 2.0)).predict_proba(X)
+
+    np.testing.assert_allclose(scalar, full)

@@ -809,3 +809,50 @@ def test_stacking_prefit_foreign_classes_raise():
 
     with pytest.raises(ValueError, match=r"prefit model 'lr'.*\[0, 1\]"):
         stack.fit(X, np.array(["no", "yes"])[y])
+
+
+def test_stacking_passthrough_text_matches_frame():
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = make_classification(
+        n_samples=90, n_features=3, n_informative=2, n_redundant=0, random_state=9
+    )
+    colour = np.array(["red", "green", "blue"])[np.arange(90) % 3]
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "colour": colour})
+    array = frame.to_numpy(dtype=object)
+
+    def stack(base_column, final_column):
+        def encoded(column):
+            encode = make_column_transformer(
+                (OneHotEncoder(), [column]), remainder="passthrough"
+            )
+            return make_pipeline(encode, LogisticRegression())
+
+        return StackingClassifier(
+            [("lr", encoded(base_column))],
+            encoded(final_column),
+            cv=3,
+            passthrough=True,
+            guard=False,
+        )
+
+    from_frame = stack("colour", "colour").fit(frame, y).predict_proba(frame)
+    # The stacked column comes first, so colour is column 4 of the final input.
+    from_array = stack(3, 4).fit(array, y).predict_proba(array)
+
+    np.testing.assert_allclose(from_array, from_frame)
+
+
+def test_stacking_passthrough_text_names_final():
+    X, y = make_classification(
+        n_samples=60, n_features=3, n_informative=2, n_redundant=0, random_state=9
+    )
+    array = np.column_stack([X, np.array(["red", "blue"])[np.arange(60) % 2]])
+    base = make_pipeline(
+        make_column_transformer(("drop", [3]), remainder="passthrough"),
+        LogisticRegression(),
+    )
+    stack = StackingClassifier([("lr", base)], cv=3, passthrough=True, guard=False)
+
+    with pytest.raises(ValueError, match=r"final_estimator \(LogisticRegression\)"):
+        stack.fit(array.astype(object), y)
