@@ -856,3 +856,61 @@ def test_stacking_passthrough_text_names_final():
 
     with pytest.raises(ValueError, match=r"final_estimator \(LogisticRegression\)"):
         stack.fit(array.astype(object), y)
+
+
+# Labels and fold order, against scikit-learn -------------------------------------
+
+
+class _SeriesLabelClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts labels as a pandas Series and records the labels it was fitted on."""
+
+    def fit(self, X, y):
+        self.seen_labels_ = np.unique(y)
+        self.model_ = LogisticRegression().fit(np.asarray(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        labels = self.model_.predict(np.asarray(X))
+        return pd.Series(labels, index=np.arange(len(labels)) + 1000)
+
+
+def test_stacking_predict_method_series_labels():
+    X, y = make_classification(
+        n_samples=120, n_classes=3, n_informative=3, random_state=15
+    )
+    labels = np.array(["ant", "bee", "cat"])[y]
+    cv = StratifiedKFold(3)
+    stack = StackingClassifier(
+        [("series", _SeriesLabelClassifier())],
+        stack_method="predict",
+        cv=cv,
+        guard=False,
+    ).fit(X, labels)
+
+    expected = np.zeros(120)
+    for train, test in cv.split(X, labels):
+        fold = LogisticRegression().fit(X[train], labels[train]).predict(X[test])
+        expected[test] = np.searchsorted(["ant", "bee", "cat"], fold)
+
+    np.testing.assert_allclose(stack.oof_predictions_[:, 0], expected)
+    for model in stack.layers_[0][0].models:
+        np.testing.assert_array_equal(model.seen_labels_, ["ant", "bee", "cat"])
+    assert set(stack.predict(X)) <= {"ant", "bee", "cat"}
+
+
+def test_stacking_shuffled_oof_matches_cross_val_predict():
+    from sklearn.model_selection import cross_val_predict
+
+    X, y = make_classification(
+        n_samples=150, n_classes=3, n_informative=4, random_state=16
+    )
+    cv = StratifiedKFold(5, shuffle=True, random_state=3)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=cv, guard=False
+    ).fit(X, y)
+
+    for position, model in enumerate([LogisticRegression(), GaussianNB()]):
+        expected = cross_val_predict(model, X, y, cv=cv, method="predict_proba")
+        columns = slice(3 * position, 3 * position + 3)
+        np.testing.assert_allclose(stack.oof_predictions_[:, columns], expected)
