@@ -22,6 +22,7 @@ from sktricks.ensemble._base import (
     check_named_estimators,
     fit_full,
     fit_out_of_fold,
+    is_dropped,
     make_folds,
     metadata_router,
     prepare_target,
@@ -29,6 +30,7 @@ from sktricks.ensemble._base import (
     route_params,
     validate_input,
 )
+from sktricks.ensemble._checks import check_probability_model, check_sample_weight
 from sktricks.ensemble._composition import NamedEstimatorsMixin
 
 _EPS = 1e-15
@@ -132,13 +134,17 @@ class _BaseAveraging(NamedEstimatorsMixin):
         """
         X = validate_input(self, X, y)
         pairs = check_named_estimators(self.estimators, self)
-        user_weights = self._validate_weights(len(pairs))
+        user_weights = self._kept_weights(self._validate_weights(len(self.estimators)))
         classifier = isinstance(self, ClassifierMixin)
         n_samples = X.shape[0]
-        y_array, classes = prepare_target(y, n_samples, classifier)
+        y_array, classes = prepare_target(y, n_samples, classifier, type(self).__name__)
         if classes is not None:
             self.classes_ = classes
+        sample_weight = check_sample_weight(sample_weight, X)
         routed = route_params(self, pairs, None, sample_weight, groups, fit_params)
+        if classifier:
+            for name, estimator in pairs:
+                check_probability_model(name, estimator, type(self).__name__)
         method = "predict_proba" if classifier else "predict"
         methods = [resolve_method(name, est, method, classifier) for name, est in pairs]
 
@@ -217,6 +223,18 @@ class _BaseAveraging(NamedEstimatorsMixin):
             "weights, or 'optimize'."
         )
 
+    def _kept_weights(self, weights: np.ndarray | None) -> np.ndarray | None:
+        """Leave out the weights of ``"drop"`` models, as VotingClassifier does."""
+        if weights is None:
+            return None
+        kept_mask = np.array([not is_dropped(model) for _, model in self.estimators])
+        if not np.any(weights[kept_mask] > 0):
+            raise ValueError(
+                f"weights={self.weights!r} give weight 0 to every model that is "
+                "not 'drop'; give a kept model a positive weight."
+            )
+        return weights[kept_mask]
+
     def _layout(self, oof: np.ndarray) -> np.ndarray:
         if not hasattr(self, "classes_"):
             return oof[:, 0]
@@ -293,6 +311,7 @@ class AveragingClassifier(ClassifierMixin, _BaseAveraging):
         Models with ``predict_proba``.
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        An estimator given as ``"drop"`` is left out.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"rank"`` averages each model's ranks over the rows being predicted,
         so it depends on the batch: use it to order rows, for ROC AUC.
@@ -349,6 +368,7 @@ class AveragingRegressor(RegressorMixin, _BaseAveraging):
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example
         ``ridge__alpha``.
+        An estimator given as ``"drop"`` is left out.
     method : {"mean", "rank", "geometric"}, default="mean"
         ``"geometric"`` needs positive predictions; ``"rank"`` returns mean
         ranks in (0, 1] over the rows being predicted.

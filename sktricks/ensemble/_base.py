@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
@@ -21,18 +22,27 @@ from sklearn.utils._metadata_requests import (
 )
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _assert_all_finite,
     _check_method_params,
     _num_samples,
     check_array,
+    check_is_fitted,
     column_or_1d,
     has_fit_parameter,
     validate_data,
 )
 
+from sktricks.ensemble._checks import (
+    check_class_counts,
+    check_class_labels,
+    check_target_missing,
+    check_target_shape,
+    numeric_target,
+    warn_missing_classes,
+)
 from sktricks.ensemble._errors import naming_errors
 from sktricks.model_selection._early_stopping import (
     boosting_family,
+    encode_class_weight,
     needs_contiguous_labels,
 )
 from sktricks.model_selection._oof import (
@@ -47,6 +57,9 @@ from sktricks.model_selection._oof import (
     _validate_target,
     run_oof_plans,
 )
+
+# The placeholder that leaves a model out of an ensemble, as in scikit-learn.
+DROP = "drop"
 
 
 @dataclass
@@ -161,11 +174,19 @@ def validate_input(estimator: Any, X: Any, y: Any = None, reset: bool = True) ->
     return X
 
 
+def is_dropped(estimator: Any) -> bool:
+    """Return whether ``estimator`` is the ``"drop"`` placeholder."""
+    return isinstance(estimator, str) and estimator == DROP
+
+
 def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]:
     """Validate a list of ``(name, estimator)`` pairs of the ensemble ``owner``.
 
     Names address the models in ``set_params`` as ``<name>__<parameter>``,
-    so a name may not contain ``__`` or equal a parameter of ``owner``.
+    so a name may not contain ``__`` or equal a parameter of ``owner``. As in
+    scikit-learn's ensembles, an estimator may be ``"drop"`` (for example
+    through ``set_params`` in a grid search), and the returned pairs leave it
+    out.
     """
     owner_name = type(owner).__name__
     if not isinstance(estimators, (list, tuple)) or len(estimators) == 0:
@@ -179,10 +200,11 @@ def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]
             not isinstance(item, tuple)
             or len(item) != 2
             or not isinstance(item[0], str)
-            or not hasattr(item[1], "fit")
+            or not (is_dropped(item[1]) or hasattr(item[1], "fit"))
         ):
             raise ValueError(
-                f"{owner_name} takes (name, estimator) pairs; {item!r} is not one."
+                f"{owner_name} takes (name, estimator) pairs, where the estimator "
+                f"may be 'drop'; {item!r} is not one."
             )
         pairs.append(item)
     names = [name for name, _ in pairs]
@@ -201,15 +223,49 @@ def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]
             f"Estimator names {clashes} are also parameters of {owner_name}, so "
             "set_params could not tell them apart; rename those estimators."
         )
-    return pairs
+    kept_pairs = [
+        (name, estimator) for name, estimator in pairs if not is_dropped(estimator)
+    ]
+    if not kept_pairs:
+        raise ValueError(
+            f"Every estimator of {owner_name} is 'drop'; keep at least one model."
+        )
+    return kept_pairs
 
 
 def resolve_method(name: str, estimator: Any, method: str, classifier: bool) -> str:
-    """The prediction method for one base model, naming the model on error."""
+    """Return the prediction method of one base model, naming it on error.
+
+    A regressor in a classifier ensemble always uses ``predict``; see
+    :func:`base_target`.
+    """
+    if classifier and is_regressor(estimator):
+        if method in ("auto", "predict"):
+            return "predict"
+        raise ValueError(
+            f"Base model {name!r} ({type(estimator).__name__}) is a regressor, "
+            f"so it has no {method}; it learns the class codes and stacks its "
+            "predict output. Pass stack_method='auto' or 'predict', or use a "
+            "classifier."
+        )
     try:
         return _resolve_method(estimator, method, classifier)
     except ValueError as error:
         raise ValueError(f"Base model {name!r}: {error}") from None
+
+
+def base_target(
+    estimator: Any, y: np.ndarray, classes: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the target and classes that one base model learns.
+
+    As in scikit-learn's ``StackingClassifier``, a regressor in a classifier
+    ensemble learns each label's position in ``classes``, and its prediction
+    becomes one numeric feature. Other models learn ``y`` itself.
+    """
+    if classes is not None and is_regressor(estimator):
+        return np.searchsorted(classes, y), None
+    return y, classes
 
 
 def fit_params_for(
@@ -334,17 +390,23 @@ def take_params(X: Any, params: dict[str, Any], rows: np.ndarray | None) -> Any:
     return _check_method_params(X, params, indices=rows)
 
 
-def prepare_target(y: Any, n_samples: int, classifier: bool) -> tuple[Any, Any]:
-    """Validate ``y``; return it as an array and the sorted classes."""
+def prepare_target(
+    y: Any, n_samples: int, classifier: bool, owner: str = "The ensemble"
+) -> tuple[Any, Any]:
+    """Validate ``y``; return it as an array and the sorted classes.
+
+    ``owner`` names the ensemble in error messages.
+    """
+    if y is None:
+        raise ValueError(f"y is None, but {owner} needs a target to fit.")
     if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
+    check_target_shape(y, classifier, owner)
+    check_target_missing(y, owner)
     y_array = _validate_target(y, n_samples)
-    if y_array is None:
-        raise ValueError("y is None, but the ensemble needs a target to fit.")
     if not classifier:
-        y_array = y_array.astype(float)
-        _assert_all_finite(y_array, input_name="y")
-        return y_array, None
+        return numeric_target(y_array, owner), None
+    check_class_labels(y_array, owner)
     check_classification_targets(y_array)
     classes = np.unique(y_array)
     if classes.shape[0] < 2:
@@ -355,14 +417,28 @@ def prepare_target(y: Any, n_samples: int, classifier: bool) -> tuple[Any, Any]:
 
 
 def make_folds(
-    cv: Any, X: Any, y: np.ndarray, classifier: bool, split_params: dict[str, Any]
+    cv: Any,
+    X: Any,
+    y: np.ndarray,
+    classifier: bool,
+    split_params: dict[str, Any],
+    check_classes: bool = True,
 ):
-    """Folds of ``cv`` as positional arrays, and whether they partition the rows."""
+    """Folds of ``cv`` as positional arrays, and whether they partition the rows.
+
+    For a classifier with ``check_classes``, a class smaller than the number
+    of stratified folds raises, and a training fold without some class warns.
+    """
     splitter = check_cv(cv, y, classifier=classifier)
+    classes = np.unique(y) if classifier and check_classes else None
+    if classes is not None:
+        check_class_counts(splitter, y, classes, cv)
     folds = [
         (np.asarray(train), np.asarray(test))
         for train, test in splitter.split(X, y, **split_params)
     ]
+    if classes is not None:
+        warn_missing_classes(folds, y, classes)
     n_samples = _num_samples(X)
     counts = np.bincount(
         np.concatenate([test for _, test in folds]), minlength=n_samples
@@ -430,18 +506,18 @@ def fit_layer_out_of_fold(
     fold holds (a ``TimeSeriesSplit`` leaves out the first block) get NaN
     features.
     """
-    classifier = classes is not None
     stops = [
         early_stopping if boosting_family(spec.estimator) is not None else False
         for spec in specs
     ]
+    targets = [base_target(spec.estimator, y, classes) for spec in specs]
     if partition:
         plans = []
-        for spec, stop in zip(specs, stops, strict=True):
+        for spec, stop, (target, _) in zip(specs, stops, targets, strict=True):
             plan = _plan_oof(
                 spec.estimator,
                 X,
-                y,
+                target,
                 groups=None,
                 cv=folds,
                 X_test=None,
@@ -459,10 +535,12 @@ def fit_layer_out_of_fold(
         results = run_oof_plans(plans, n_jobs=n_jobs, verbose=verbose)
         fitted = [
             (
-                to_features(np.asarray(result.oof_), spec.method, classes),
+                to_features(np.asarray(result.oof_), spec.method, spec_classes),
                 result.estimators_,
             )
-            for spec, result in zip(specs, results, strict=True)
+            for spec, result, (_, spec_classes) in zip(
+                specs, results, targets, strict=True
+            )
         ]
     else:
         fitted = [
@@ -470,31 +548,36 @@ def fit_layer_out_of_fold(
                 spec.name,
                 spec.estimator,
                 X,
-                y,
-                classes,
+                target,
+                spec_classes,
                 folds,
                 spec.method,
                 spec.params,
                 stop,
                 random_state,
             )
-            for spec, stop in zip(specs, stops, strict=True)
+            for spec, stop, (target, spec_classes) in zip(
+                specs, stops, targets, strict=True
+            )
         ]
 
     layer = []
-    for spec, stop, (oof, models) in zip(specs, stops, fitted, strict=True):
+    for spec, stop, (oof, models), (target, spec_classes) in zip(
+        specs, stops, fitted, targets, strict=True
+    ):
+        classifier = spec_classes is not None
         # NOTE: with early_stopping="inner" a fold whose inner fit rows miss
         # a class is decoded by cross_val_oof with fewer classes than
         # y[train] holds; this reconstruction assumes they match.
         encoded = classifier and needs_contiguous_labels(spec.estimator, stop)
         model_classes = [
-            (np.unique(y[train]) if encoded else np.asarray(model.classes_))
+            (np.unique(target[train]) if encoded else np.asarray(model.classes_))
             if classifier
             else None
             for model, (train, _) in zip(models, folds, strict=False)
         ]
         base = FittedBase(
-            spec.name, spec.method, classes, models, model_classes, encoded
+            spec.name, spec.method, spec_classes, models, model_classes, encoded
         )
         layer.append((oof, base))
     return layer
@@ -562,13 +645,45 @@ def fit_full(
     params: dict[str, Any],
 ) -> FittedBase:
     """Fit one clone on every row (``refit=True``)."""
+    y, classes = base_target(estimator, y, classes)
     model = clone(estimator)
     encoded = classes is not None and needs_contiguous_labels(estimator, False)
-    target = np.searchsorted(classes, y) if classes is not None and encoded else y
+    target = y
+    if classes is not None and encoded:
+        target = np.searchsorted(classes, y)
+        encode_class_weight(model, classes)
     with naming_errors(name, estimator, X):
         model.fit(X, target, **params)
     model_classes = [None if classes is None else classes]
     return FittedBase(name, method, classes, [model], model_classes, encoded)
+
+
+def prefit_base(
+    name: str, estimator: Any, method: str, classes: np.ndarray | None
+) -> FittedBase:
+    """Wrap a model fitted by the user (``cv="prefit"``) without refitting it."""
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        raise NotFittedError(
+            f"cv='prefit' takes the base models as fitted, but model {name!r} "
+            f"({type(estimator).__name__}) is not fitted. Fit it first, and wrap "
+            "it in sklearn.frozen.FrozenEstimator if the stack is cloned (as "
+            "GridSearchCV and cross_validate do), or pass an int or a splitter "
+            "as cv."
+        ) from None
+    _, classes = base_target(estimator, np.empty(0), classes)
+    if classes is None:
+        return FittedBase(name, method, None, [estimator], [None])
+    model_classes = np.asarray(estimator.classes_)
+    foreign_classes = np.setdiff1d(model_classes, classes)
+    if foreign_classes.shape[0]:
+        raise ValueError(
+            f"The prefit model {name!r} was fitted on the classes "
+            f"{foreign_classes.tolist()}, which y does not contain "
+            f"({classes.tolist()}). Fit it on the same labels as y."
+        )
+    return FittedBase(name, method, classes, [estimator], [model_classes])
 
 
 def take_rows(data: Any, rows: np.ndarray | None) -> Any:
@@ -605,11 +720,13 @@ def is_classifier_task(estimator: Any) -> bool:
 
 
 __all__ = [
+    "DROP",
     "_METHODS",
     "BaseSpec",
     "FittedBase",
     "RoutedParams",
     "as_frame_like",
+    "base_target",
     "check_named_estimators",
     "feature_names",
     "fit_full",
@@ -617,8 +734,10 @@ __all__ = [
     "fit_out_of_fold",
     "fit_params_for",
     "is_classifier_task",
+    "is_dropped",
     "make_folds",
     "metadata_router",
+    "prefit_base",
     "prepare_target",
     "resolve_method",
     "route_params",

@@ -29,6 +29,7 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._checks import check_holdout_classes, check_sample_weight
 from sktricks.ensemble._composition import NamedEstimatorsMixin
 from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 
@@ -108,14 +109,19 @@ class _BaseBlending(NamedEstimatorsMixin):
         X = validate_input(self, X, y)
         pairs = check_named_estimators(self.estimators, self)
         classifier = isinstance(self, ClassifierMixin)
-        y_array, classes = prepare_target(y, X.shape[0], classifier)
+        y_array, classes = prepare_target(
+            y, X.shape[0], classifier, type(self).__name__
+        )
         if classes is not None:
             self.classes_ = classes
         final = self._final_or_default()
+        sample_weight = check_sample_weight(sample_weight, X)
         routed = route_params(
             self, pairs, final, sample_weight, None, fit_params, splits=False
         )
 
+        if classifier:
+            check_holdout_classes(y_array, classes, type(self).__name__)
         rows = np.arange(X.shape[0])
         stratify = y_array if classifier else None
         train, held = train_test_split(
@@ -190,6 +196,7 @@ class BlendingClassifier(ClassifierMixin, _BaseBlending):
         else ``predict``.
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         ``LogisticRegression()`` when ``None``. ``set_params`` reaches its
         parameters as ``final_estimator__<parameter>``.
@@ -252,6 +259,7 @@ class BlendingRegressor(RegressorMixin, _BaseBlending):
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example
         ``ridge__alpha``.
+        An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         ``RidgeCV()`` when ``None``. ``set_params`` reaches its
         parameters as ``final_estimator__<parameter>``.

@@ -30,6 +30,7 @@ from sktricks.ensemble._base import (
     route_params,
     validate_input,
 )
+from sktricks.ensemble._checks import check_probability_model, check_sample_weight
 from sktricks.ensemble._composition import NamedEstimatorsMixin
 from sktricks.model_selection._oof import _PrecomputedPredictions
 
@@ -166,10 +167,14 @@ class _BaseEnsembleSelection(NamedEstimatorsMixin):
         pairs = check_named_estimators(self.estimators, self)
         classifier = isinstance(self, ClassifierMixin)
         n_samples = X.shape[0]
-        y_array, classes = prepare_target(y, n_samples, classifier)
+        y_array, classes = prepare_target(y, n_samples, classifier, type(self).__name__)
         if classes is not None:
             self.classes_ = classes
+        sample_weight = check_sample_weight(sample_weight, X)
         routed = route_params(self, pairs, None, sample_weight, groups, fit_params)
+        if classifier:
+            for name, estimator in pairs:
+                check_probability_model(name, estimator, type(self).__name__)
         folds, partition = make_folds(self.cv, X, y_array, classifier, routed.split)
 
         method = "predict_proba" if classifier else "predict"
@@ -284,6 +289,7 @@ class EnsembleSelectionClassifier(ClassifierMixin, _BaseEnsembleSelection):
         Candidate models; each needs ``predict_proba``.
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
+        An estimator given as ``"drop"`` is left out.
     scoring : str or callable, default=None
         Scorer the selection maximises; ``"neg_log_loss"`` when ``None``.
     n_iter : int, default=50
@@ -366,6 +372,7 @@ class EnsembleSelectionRegressor(RegressorMixin, _BaseEnsembleSelection):
         Unique names address the models in ``set_params`` and
         ``GridSearchCV`` as ``<name>__<parameter>``, for example
         ``ridge__alpha``.
+        An estimator given as ``"drop"`` is left out.
     scoring : str or callable, default=None
         Scorer to maximise; ``"neg_mean_squared_error"`` when ``None``.
     n_iter : int, default=50

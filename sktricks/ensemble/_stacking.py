@@ -12,6 +12,7 @@ from scipy import sparse
 from sklearn.base import (
     ClassifierMixin,
     RegressorMixin,
+    TransformerMixin,
     _fit_context,
     clone,
 )
@@ -19,7 +20,7 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils._metadata_requests import MetadataRouter
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from sktricks.ensemble._base import (
     _METHODS,
@@ -33,6 +34,7 @@ from sktricks.ensemble._base import (
     fit_out_of_fold,
     make_folds,
     metadata_router,
+    prefit_base,
     prepare_target,
     resolve_method,
     route_params,
@@ -41,6 +43,7 @@ from sktricks.ensemble._base import (
     take_rows,
     validate_input,
 )
+from sktricks.ensemble._checks import check_sample_weight
 from sktricks.ensemble._composition import NamedEstimatorsMixin, is_layered
 from sktricks.ensemble._errors import FINAL_ESTIMATOR, naming_errors
 from sktricks.exceptions import SktricksWarning
@@ -49,12 +52,21 @@ from sktricks.utils._validation import N_JOBS_CONSTRAINT
 logger = logging.getLogger(__name__)
 
 STACK = "stack"
+# The cv value that takes the base models as already fitted, as in scikit-learn.
+PREFIT = "prefit"
+# Smallest probability that the fallback decision function takes the log of.
+_TINY = np.finfo(float).tiny
 
 
-def _final_has(name: str):
+def _final_has(name: str, fallback: bool = False):
+    """Check for ``name`` on the final estimator, or on the guard's choice.
+
+    ``fallback=True`` marks a method that works with any guard choice.
+    """
+
     def check(self: Any) -> bool:
         if hasattr(self, "selected_") and self.selected_ != STACK:
-            return self._selected_base().method == name
+            return fallback or self._selected_base().method == name
         final = self.final_estimator_ if hasattr(self, "final_estimator_") else None
         if final is None:
             final = (
@@ -81,13 +93,13 @@ def _full_length(
     return full
 
 
-class _BaseStacking(NamedEstimatorsMixin):
+class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
     """Fit the layers out of fold, then the final estimator on their output."""
 
     _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
         "final_estimator": [HasMethods("fit"), None],
-        "cv": ["cv_object"],
+        "cv": ["cv_object", StrOptions({PREFIT})],
         "stack_method": [StrOptions({"auto", *_METHODS})],
         "passthrough": ["boolean"],
         "refit": ["boolean"],
@@ -161,7 +173,8 @@ class _BaseStacking(NamedEstimatorsMixin):
             splitter (``splitter``, for ``groups``).
         """
         pairs = [pair for layer in self._layers() for pair in layer]
-        return metadata_router(self, pairs, self._final_or_default(), self.cv)
+        cv = None if self.cv == PREFIT else self.cv
+        return metadata_router(self, pairs, self._final_or_default(), cv)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(
@@ -201,11 +214,12 @@ class _BaseStacking(NamedEstimatorsMixin):
         X = validate_input(self, X, y)
         n_samples = X.shape[0]
         classifier = isinstance(self, ClassifierMixin)
-        y_array, classes = prepare_target(y, n_samples, classifier)
+        y_array, classes = prepare_target(y, n_samples, classifier, type(self).__name__)
         if classes is not None:
             self.classes_ = classes
         layers = self._layers()
         final = self._final_or_default()
+        sample_weight = check_sample_weight(sample_weight, X)
         routed = route_params(
             self,
             [pair for layer in layers for pair in layer],
@@ -213,6 +227,7 @@ class _BaseStacking(NamedEstimatorsMixin):
             sample_weight,
             groups,
             fit_params,
+            splits=self.cv != PREFIT,
         )
 
         # Each layer sees the rows that received an out-of-fold prediction
@@ -231,6 +246,9 @@ class _BaseStacking(NamedEstimatorsMixin):
             layer_input = self._next_input(features, fitted, X, rows)
 
         self.oof_predictions_ = self._oof_frame(features, fitted, X, rows)
+        self._stacked_names = [
+            name for base in fitted for name in self._names(base, features[base.name])
+        ]
         covered = np.arange(n_samples) if rows is None else rows
         y_cov = y_array[covered]
         final_params = take_params(X, routed.final, rows)
@@ -251,6 +269,8 @@ class _BaseStacking(NamedEstimatorsMixin):
         return self
 
     def _fit_layer(self, layer, layer_input, X, y, classes, routed: RoutedParams, rows):
+        if self.cv == PREFIT:
+            return self._prefit_layer(layer, layer_input, classes)
         y_rows = y if rows is None else y[rows]
         classifier = classes is not None
         folds, partition = make_folds(
@@ -304,6 +324,19 @@ class _BaseStacking(NamedEstimatorsMixin):
             rows = covered if rows is None else rows[covered]
         return features, fitted, rows
 
+    def _prefit_layer(self, layer, layer_input, classes):
+        """Take a layer's fitted models as they are; they predict every row."""
+        features: dict[str, np.ndarray] = {}
+        fitted = []
+        for name, estimator in layer:
+            method = resolve_method(
+                name, estimator, self.stack_method, classes is not None
+            )
+            base = prefit_base(name, estimator, method, classes)
+            features[name] = base.features(layer_input)
+            fitted.append(base)
+        return features, fitted, None
+
     def _next_input(self, features, fitted, X, rows):
         """Stack one layer's features, with the original columns if asked."""
         names = [n for base in fitted for n in self._names(base, features[base.name])]
@@ -321,7 +354,12 @@ class _BaseStacking(NamedEstimatorsMixin):
             return stacked
         if sparse.issparse(X_rows):
             return sparse.hstack([sparse.csr_matrix(stacked), X_rows]).tocsr()
-        return np.hstack([stacked, np.asarray(X_rows, dtype=float)])
+        X_rows = np.asarray(X_rows)
+        if X_rows.dtype.kind not in "biuf":
+            # Text columns go on as objects, so the final estimator's own
+            # error, with the encoding hint, reports them.
+            return np.hstack([stacked.astype(object), X_rows.astype(object)])
+        return np.hstack([stacked, X_rows.astype(float)])
 
     def _names(self, base: FittedBase, values: np.ndarray) -> list[str]:
         return feature_names(base.name, values.shape[1], base.classes)
@@ -342,11 +380,19 @@ class _BaseStacking(NamedEstimatorsMixin):
     # The guard ---------------------------------------------------------------
 
     def _scores(self, first_oof, layer_input, y, split_params, classes, final_params):
-        if not self.guard:
+        # NOTE: with cv="prefit" there are no folds to score the stack on, so
+        # the guard is skipped rather than scored on in-sample predictions.
+        if not self.guard or self.cv == PREFIT:
             return {}, None
         scoring = self._guard_scoring(classes)
+        # The layers already checked the classes of these folds.
         folds, _ = make_folds(
-            self.cv, layer_input, y, classes is not None, split_params
+            self.cv,
+            layer_input,
+            y,
+            classes is not None,
+            split_params,
+            check_classes=False,
         )
         final = clone(self.final_estimator_)
         result_rows, stack_oof = self._final_oof(
@@ -427,6 +473,51 @@ class _BaseStacking(NamedEstimatorsMixin):
         check_is_fitted(self)
         return validate_input(self, X, reset=False)
 
+    def transform(self, X: Any) -> Any:
+        """Stack the last layer's predictions for ``X``: the final estimator's input.
+
+        The base models predict as they do in ``predict``; the out-of-fold
+        features of the training rows are ``oof_predictions_``. As in
+        scikit-learn, ``fit_transform`` is ``fit`` followed by ``transform``.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        features : ndarray, sparse matrix or DataFrame
+            One column per binary or regression model, or per class, named as
+            in ``get_feature_names_out``, followed by the columns of ``X``
+            when ``passthrough=True``. A DataFrame ``X`` gives a DataFrame
+            with its index.
+        """
+        X = self._check_predict_input(X)
+        return self._transform_layers(X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Get the names of the columns of ``transform``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the input columns, used with ``passthrough=True``;
+            ``feature_names_in_`` or ``x0, x1, ...`` when ``None``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            ``<name>`` per binary or regression model, ``<name>_<class>`` per
+            class of a multiclass model, then the input names when
+            ``passthrough=True``.
+        """
+        check_is_fitted(self)
+        names = list(self._stacked_names)
+        if self.passthrough:
+            names += list(_check_feature_names_in(self, input_features))
+        return np.asarray(names, dtype=object)
+
 
 class StackingClassifier(ClassifierMixin, _BaseStacking):
     """Stack classifiers on their out-of-fold predictions.
@@ -450,14 +541,19 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
         address a model's parameters as ``<name>__<parameter>``, for example
         ``lr__C``, and the final estimator's as
         ``final_estimator__<parameter>``.
+        An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         Learns from the last layer's output; ``LogisticRegression()`` when
         ``None``.
-    cv : int, cross-validation generator or iterable, default=5
+    cv : int, cross-validation generator, iterable or "prefit", default=5
         Folds for every layer and for the guard. An int means
         ``StratifiedKFold``. Test folds may leave rows out: the next layer
         and the final estimator then train only on the rows that received an
         out-of-fold prediction.
+        ``"prefit"`` takes the base models as already fitted: they are
+        neither cloned nor refitted, the final estimator learns from their
+        predictions on ``X`` (in sample, so fit them on other rows), and
+        the guard is skipped.
     stack_method : {"auto", "predict_proba", "decision_function", "predict"}, \
             default="auto"
         ``"auto"`` takes, per model, ``predict_proba``, else
@@ -549,6 +645,23 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
             return self._selected_base().proba(X)
         return self.final_estimator_.predict_proba(self._transform_layers(X))
 
+    @available_if(_final_has("decision_function", fallback=True))
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Compute the final estimator's decision function for ``X``.
+
+        When the guard predicts with a base model alone, the scores are
+        that model's log-odds of ``classes_[1]`` (binary) or its
+        log-probabilities (multiclass), so they order rows as its
+        ``predict_proba`` does and ``predict`` is their argmax.
+        """
+        X = self._check_predict_input(X)
+        if self.selected_ == STACK:
+            return self.final_estimator_.decision_function(self._transform_layers(X))
+        log_proba = np.log(np.clip(self._selected_base().proba(X), _TINY, None))
+        if log_proba.shape[1] == 2:
+            return log_proba[:, 1] - log_proba[:, 0]
+        return log_proba
+
 
 class StackingRegressor(RegressorMixin, _BaseStacking):
     """Stack regressors on their out-of-fold predictions.
@@ -566,10 +679,15 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
         all layers; ``<name>__<parameter>`` and
         ``final_estimator__<parameter>`` address the models in
         ``set_params``.
+        An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         ``RidgeCV()`` when ``None``.
-    cv : int, cross-validation generator or iterable, default=5
+    cv : int, cross-validation generator, iterable or "prefit", default=5
         Folds for every layer and the guard; an int means ``KFold``.
+        ``"prefit"`` takes the base models as already fitted: they are
+        neither cloned nor refitted, the final estimator learns from their
+        predictions on ``X`` (in sample, so fit them on other rows), and
+        the guard is skipped.
     stack_method : {"auto", "predict"}, default="auto"
         Regressors always use ``predict``.
     passthrough : bool, default=False

@@ -58,6 +58,26 @@ def needs_contiguous_labels(estimator: Any, early_stopping: bool | str) -> bool:
     return module.startswith("lightgbm") and early_stopping is not False
 
 
+def encode_class_weight(estimator: Any, classes: np.ndarray) -> None:
+    """Re-key a ``class_weight`` dict of ``estimator`` by label code, in place.
+
+    A model fitted on the codes ``0..n_classes-1`` would otherwise look up
+    codes in a dict keyed by the original labels and raise a KeyError.
+    Labels missing from ``classes``, as in a fold without that class, are
+    left out because scikit-learn rejects weights for unseen classes.
+    """
+    model = final_estimator(estimator)
+    weights = getattr(model, "class_weight", None)
+    if not isinstance(weights, dict):
+        return
+    codes = {label: code for code, label in enumerate(classes.tolist())}
+    model.set_params(
+        class_weight={
+            codes[label]: weight for label, weight in weights.items() if label in codes
+        }
+    )
+
+
 def fresh_callbacks(fit_params: dict[str, Any]) -> dict[str, Any]:
     """Deep-copy every callback list in ``fit_params`` so no fold shares one."""
     copied = {}

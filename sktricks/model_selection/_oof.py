@@ -37,6 +37,7 @@ from sklearn.utils.validation import _check_method_params, _num_samples
 
 from sktricks.model_selection._early_stopping import (
     boosting_family,
+    encode_class_weight,
     fit_with_early_stopping,
     fresh_callbacks,
     needs_contiguous_labels,
@@ -613,6 +614,8 @@ def _fit_fold(
 
     best_iteration = None
     if settings.family is None:
+        if fold_classes is not None:
+            encode_class_weight(estimator, fold_classes)
         y_fit = _encode(y_train, fold_classes)
         if y_fit is None:
             estimator.fit(X_train, **train_params)
@@ -672,6 +675,8 @@ def _fit_early_stopped(
         if fold_classes is not None:
             fold_classes = np.unique(y_fit)
 
+    if fold_classes is not None:
+        encode_class_weight(estimator, fold_classes)
     best_iteration = fit_with_early_stopping(
         estimator,
         settings.family or "",

@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
 from sktricks.ensemble import BlendingClassifier
@@ -28,3 +30,27 @@ def test_blending_proba_keeps_class_absent_from_holdout():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     expected = blend.final_estimator_.predict_proba(blend._final_input(X))
     np.testing.assert_allclose(proba[:, :2], expected)
+
+
+def test_blending_regressor_base_fits_codes():
+    X, y = make_classification(n_samples=150, random_state=5)
+    labels = np.array(["no", "yes"])[y]
+    blend = BlendingClassifier(
+        [("ridge", Ridge()), ("lr", LogisticRegression())],
+        holdout=0.3,
+        refit_base=False,
+        random_state=0,
+    ).fit(X, labels)
+
+    train, held_out = train_test_split(
+        np.arange(150), test_size=0.3, random_state=0, stratify=labels
+    )
+    ridge = Ridge().fit(X[train], y[train])
+    lr = LogisticRegression().fit(X[train], labels[train])
+    features = np.column_stack(
+        [ridge.predict(X[held_out]), lr.predict_proba(X[held_out])[:, 1]]
+    )
+    final = LogisticRegression().fit(features, labels[held_out])
+    new = np.column_stack([ridge.predict(X[:8]), lr.predict_proba(X[:8])[:, 1]])
+
+    np.testing.assert_allclose(blend.predict_proba(X[:8]), final.predict_proba(new))

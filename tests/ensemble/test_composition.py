@@ -310,3 +310,68 @@ def test_grid_search_c_matches_hand_loop(ensemble_cls):
         -search.cv_results_["mean_test_score"], mean_losses, rtol=1e-10
     )
     assert all(m.C == best for m in _fitted_models(search.best_estimator_, "lr"))
+
+
+# "drop" ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ensemble_cls", _ALL_CLASSES)
+def test_drop_matches_ensemble_without_model(ensemble_cls):
+    X, y = _data(ensemble_cls)
+    models = _models(ensemble_cls)
+    first_name, first = models[0]
+    second_name, _ = models[1]
+
+    dropped = ensemble_cls(models, **_options(ensemble_cls))
+    dropped.set_params(**{second_name: "drop"}).fit(X, y)
+    alone = ensemble_cls([(first_name, clone(first))], **_options(ensemble_cls))
+    alone.fit(X, y)
+
+    np.testing.assert_allclose(_predict(dropped, X), _predict(alone, X))
+
+
+@pytest.mark.parametrize("ensemble_cls", _ALL_CLASSES)
+def test_drop_every_model_raises(ensemble_cls):
+    X, y = _data(ensemble_cls)
+    names = [name for name, _ in _models(ensemble_cls)]
+    ensemble = ensemble_cls([(name, "drop") for name in names])
+
+    with pytest.raises(ValueError, match=r"Every estimator .* is 'drop'"):
+        ensemble.fit(X, y)
+
+
+def test_drop_weight_is_ignored_like_voting():
+    X, y = _data(AveragingClassifier)
+    models = [
+        ("lr", LogisticRegression()),
+        ("tree", "drop"),
+        ("nb", GaussianNB()),
+    ]
+
+    ours = AveragingClassifier(models, weights=[1, 5, 3]).fit(X, y)
+    theirs = sklearn_ensemble.VotingClassifier(
+        models, voting="soft", weights=[1, 5, 3]
+    ).fit(X, y)
+
+    np.testing.assert_allclose(ours.weights_, [0.25, 0.75])
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+
+
+def test_grid_search_over_drop_matches_loop():
+    X, y = _data(StackingClassifier)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=3, guard=False
+    )
+    grid = {"nb": ["drop", GaussianNB()]}
+    cv = StratifiedKFold(3)
+
+    search = GridSearchCV(stack, grid, cv=cv, scoring="neg_log_loss").fit(X, y)
+
+    scores = []
+    for nb in grid["nb"]:
+        losses = []
+        for train, test in cv.split(X, y):
+            model = clone(stack).set_params(nb=nb).fit(X[train], y[train])
+            losses.append(-log_loss(y[test], model.predict_proba(X[test])))
+        scores.append(np.mean(losses))
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], scores)

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.compose import make_column_transformer
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
@@ -533,3 +533,384 @@ def test_stacking_n_jobs_zero_raises(stack_cls, base):
     )
     with pytest.raises(ValueError, match=message):
         stack.fit(X, y)
+
+
+# A regressor among the base models of a classifier ------------------------------
+
+
+def test_stacking_regressor_base_matches_sklearn():
+    from sklearn.ensemble import StackingClassifier as SklearnStackingClassifier
+
+    X, y = make_classification(
+        n_samples=150, n_classes=3, n_informative=4, random_state=3
+    )
+    labels = np.array(["ant", "bee", "cat"])[y]
+    bases = [("ridge", Ridge()), ("lr", LogisticRegression())]
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+
+    ours = StackingClassifier(bases, cv=cv, refit=True, guard=False).fit(X, labels)
+    theirs = SklearnStackingClassifier(bases, cv=cv).fit(X, labels)
+
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_stacking_regressor_base_oof_codes():
+    X, y = make_classification(n_samples=120, random_state=4)
+    labels = np.array(["no", "yes"])[y]
+    cv = StratifiedKFold(3)
+    stack = StackingClassifier(
+        [("ridge", Ridge()), ("nb", GaussianNB())], cv=cv, guard=False
+    ).fit(X, labels)
+
+    expected = np.zeros(120)
+    for train, test in cv.split(X, y):
+        expected[test] = Ridge().fit(X[train], y[train]).predict(X[test])
+
+    np.testing.assert_allclose(stack.oof_predictions_[:, 0], expected)
+
+
+def test_stacking_regressor_base_rejects_forced_proba():
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier(
+        [("ridge", Ridge())], stack_method="predict_proba", guard=False
+    )
+
+    with pytest.raises(ValueError, match=r"'ridge' \(Ridge\) is a regressor"):
+        stack.fit(X, y)
+
+
+@pytest.mark.parametrize("early_stopping", [True, "inner"])
+def test_stacking_class_weight_keeps_string_labels(early_stopping):
+    # An early-stopped LightGBM model is fitted on label codes; its
+    # class_weight keyed by the text labels must weigh the same classes as
+    # the same dict keyed by integer labels does.
+    from lightgbm import LGBMClassifier
+
+    X, y = make_classification(
+        n_samples=300, n_features=8, weights=[0.8], random_state=3
+    )
+    labels = np.array(["neg", "pos"])[y]
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+
+    def stack(class_weight):
+        booster = LGBMClassifier(n_estimators=60, class_weight=class_weight, verbose=-1)
+        return StackingClassifier(
+            [("lgbm", booster)], cv=cv, early_stopping=early_stopping, guard=False
+        )
+
+    text = stack({"neg": 1, "pos": 5}).fit(X, labels)
+    codes = stack({0: 1, 1: 5}).fit(X, y)
+    unweighted = stack(None).fit(X, y)
+
+    np.testing.assert_allclose(text.oof_predictions_, codes.oof_predictions_)
+    assert not np.allclose(text.oof_predictions_, unweighted.oof_predictions_)
+    np.testing.assert_allclose(text.predict_proba(X), codes.predict_proba(X))
+
+
+# transform, get_feature_names_out and decision_function -------------------------
+
+
+@pytest.mark.parametrize("passthrough", [False, True])
+def test_stacking_transform_matches_hand_loop(passthrough):
+    X, y = make_classification(
+        n_samples=150,
+        n_features=5,
+        n_informative=4,
+        n_redundant=0,
+        n_classes=3,
+        random_state=6,
+    )
+    X_new = X[:9] + 0.5
+    bases = [LogisticRegression(), GaussianNB()]
+    cv = StratifiedKFold(3)
+    stack = StackingClassifier(
+        [("lr", bases[0]), ("nb", bases[1])],
+        cv=cv,
+        passthrough=passthrough,
+        guard=False,
+    ).fit(X, y)
+
+    _meta, _final, meta_new = _hand_stack(
+        bases, LogisticRegression(), X, y, X_new, list(cv.split(X, y))
+    )
+    expected = np.hstack([meta_new, X_new]) if passthrough else meta_new
+
+    np.testing.assert_allclose(stack.transform(X_new), expected)
+    np.testing.assert_allclose(
+        stack.predict_proba(X_new),
+        stack.final_estimator_.predict_proba(stack.transform(X_new)),
+    )
+
+
+def test_stacking_feature_names_out_label_columns():
+    X, y = make_classification(
+        n_samples=150, n_features=3, n_informative=3, n_redundant=0, n_classes=3
+    )
+    frame = pd.DataFrame(X, columns=["age", "height", "weight"])
+    labels = np.array(["ant", "bee", "cat"])[y]
+    stack = StackingClassifier(
+        [("ridge", Ridge()), ("nb", GaussianNB())],
+        cv=3,
+        passthrough=True,
+        guard=False,
+    ).fit(frame, labels)
+
+    names = stack.get_feature_names_out()
+
+    expected = ["ridge", "nb_ant", "nb_bee", "nb_cat", "age", "height", "weight"]
+    assert list(names) == expected
+    assert list(stack.transform(frame).columns) == expected
+    assert list(stack.oof_predictions_.columns) == expected[:4]
+
+
+def test_stacking_feature_names_out_regressor_numpy():
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    stack = StackingRegressor(
+        [("ridge", Ridge()), ("lr", LinearRegression())], cv=3, passthrough=True
+    ).fit(X, y)
+
+    assert list(stack.get_feature_names_out()) == ["ridge", "lr", "x0", "x1", "x2"]
+    assert list(stack.get_feature_names_out(["a", "b", "c"]))[2:] == ["a", "b", "c"]
+
+
+def test_stacking_feature_names_out_unfitted_raises():
+    from sklearn.exceptions import NotFittedError
+
+    stack = StackingRegressor([("ridge", Ridge())])
+
+    with pytest.raises(NotFittedError):
+        stack.get_feature_names_out()
+
+
+def test_stacking_set_output_pandas_keeps_index():
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    index = pd.RangeIndex(100, 160)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=index)
+
+    def stack():
+        return StackingRegressor([("ridge", Ridge())], cv=3).set_output(
+            transform="pandas"
+        )
+
+    from_frame = stack().fit(frame, y).transform(frame)
+    from_array = stack().fit(X, y).transform(X)
+    fit_transformed = stack().fit_transform(frame, y)
+
+    assert isinstance(from_frame, pd.DataFrame)
+    pd.testing.assert_index_equal(from_frame.index, index)
+    assert list(from_array.columns) == ["ridge"]
+    np.testing.assert_allclose(from_array["ridge"], from_frame["ridge"])
+    pd.testing.assert_frame_equal(fit_transformed, from_frame)
+
+
+def test_stacking_decision_function_uses_final_estimator():
+    X, y = make_classification(n_samples=120, random_state=7)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=3, guard=False
+    ).fit(X, y)
+
+    scores = stack.decision_function(X[:10])
+
+    expected = stack.final_estimator_.decision_function(stack.transform(X[:10]))
+    np.testing.assert_allclose(scores, expected)
+    np.testing.assert_array_equal(stack.predict(X[:10]), (scores > 0).astype(int))
+
+
+def test_stacking_decision_function_without_final_method():
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression())],
+        final_estimator=GaussianNB(),
+        cv=3,
+        guard=False,
+    )
+
+    assert not hasattr(stack, "decision_function")
+    assert not hasattr(stack.fit(X, y), "decision_function")
+
+
+def test_stacking_decision_function_after_fallback_is_log_odds():
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=3
+    )
+
+    with pytest.warns(SktricksWarning, match="predicting with 'nb' alone"):
+        stack.fit(X, y)
+    proba = stack.predict_proba(X[:10])
+    scores = stack.decision_function(X[:10])
+
+    np.testing.assert_allclose(scores, np.log(proba[:, 1] / proba[:, 0]))
+    np.testing.assert_array_equal(stack.predict(X[:10]), (scores > 0).astype(int))
+
+
+# cv="prefit" ---------------------------------------------------------------------
+
+
+def test_stacking_prefit_matches_sklearn():
+    from sklearn.ensemble import StackingClassifier as SklearnStackingClassifier
+
+    X, y = make_classification(
+        n_samples=200, n_classes=3, n_informative=4, random_state=8
+    )
+    labels = np.array(["ant", "bee", "cat"])[y]
+    lr = LogisticRegression().fit(X[:100], labels[:100])
+    nb = GaussianNB().fit(X[:100], labels[:100])
+    bases = [("lr", lr), ("nb", nb)]
+
+    ours = StackingClassifier(bases, cv="prefit").fit(X[100:], labels[100:])
+    theirs = SklearnStackingClassifier(bases, cv="prefit").fit(X[100:], labels[100:])
+
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+    assert ours.layers_[0][0].models[0] is lr
+    assert ours.selected_ == "stack"
+
+
+def test_stacking_prefit_regressor_keeps_models():
+    X, y = make_regression(n_samples=120, n_features=4, random_state=0)
+    ridge = Ridge().fit(X[:60], y[:60])
+    stack = StackingRegressor([("ridge", ridge)], cv="prefit").fit(X[60:], y[60:])
+
+    final = RidgeCV().fit(ridge.predict(X[60:]).reshape(-1, 1), y[60:])
+
+    expected = final.predict(ridge.predict(X[:5]).reshape(-1, 1))
+    np.testing.assert_allclose(stack.predict(X[:5]), expected)
+
+
+def test_stacking_prefit_unfitted_model_raises():
+    from sklearn.exceptions import NotFittedError
+
+    X, y = make_classification(n_samples=60, random_state=0)
+    stack = StackingClassifier([("lr", LogisticRegression())], cv="prefit")
+
+    with pytest.raises(NotFittedError, match=r"model 'lr'.*FrozenEstimator"):
+        stack.fit(X, y)
+
+
+def test_stacking_prefit_frozen_survives_grid_search():
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_classification(n_samples=150, random_state=0)
+    lr = FrozenEstimator(LogisticRegression().fit(X[:50], y[:50]))
+    stack = StackingClassifier([("lr", lr)], cv="prefit")
+    grid = {"final_estimator": [LogisticRegression(C=0.01), LogisticRegression()]}
+
+    search = GridSearchCV(stack, grid, cv=3).fit(X[50:], y[50:])
+
+    assert search.best_estimator_.layers_[0][0].models[0].estimator is lr.estimator
+
+
+def test_stacking_prefit_foreign_classes_raise():
+    X, y = make_classification(n_samples=60, random_state=0)
+    lr = LogisticRegression().fit(X, y)
+    stack = StackingClassifier([("lr", lr)], cv="prefit")
+
+    with pytest.raises(ValueError, match=r"prefit model 'lr'.*\[0, 1\]"):
+        stack.fit(X, np.array(["no", "yes"])[y])
+
+
+def test_stacking_passthrough_text_matches_frame():
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = make_classification(
+        n_samples=90, n_features=3, n_informative=2, n_redundant=0, random_state=9
+    )
+    colour = np.array(["red", "green", "blue"])[np.arange(90) % 3]
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "colour": colour})
+    array = frame.to_numpy(dtype=object)
+
+    def stack(base_column, final_column):
+        def encoded(column):
+            encode = make_column_transformer(
+                (OneHotEncoder(), [column]), remainder="passthrough"
+            )
+            return make_pipeline(encode, LogisticRegression())
+
+        return StackingClassifier(
+            [("lr", encoded(base_column))],
+            encoded(final_column),
+            cv=3,
+            passthrough=True,
+            guard=False,
+        )
+
+    from_frame = stack("colour", "colour").fit(frame, y).predict_proba(frame)
+    # The stacked column comes first, so colour is column 4 of the final input.
+    from_array = stack(3, 4).fit(array, y).predict_proba(array)
+
+    np.testing.assert_allclose(from_array, from_frame)
+
+
+def test_stacking_passthrough_text_names_final():
+    X, y = make_classification(
+        n_samples=60, n_features=3, n_informative=2, n_redundant=0, random_state=9
+    )
+    array = np.column_stack([X, np.array(["red", "blue"])[np.arange(60) % 2]])
+    base = make_pipeline(
+        make_column_transformer(("drop", [3]), remainder="passthrough"),
+        LogisticRegression(),
+    )
+    stack = StackingClassifier([("lr", base)], cv=3, passthrough=True, guard=False)
+
+    with pytest.raises(ValueError, match=r"final_estimator \(LogisticRegression\)"):
+        stack.fit(array.astype(object), y)
+
+
+# Labels and fold order, against scikit-learn -------------------------------------
+
+
+class _SeriesLabelClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts labels as a pandas Series and records the labels it was fitted on."""
+
+    def fit(self, X, y):
+        self.seen_labels_ = np.unique(y)
+        self.model_ = LogisticRegression().fit(np.asarray(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        labels = self.model_.predict(np.asarray(X))
+        return pd.Series(labels, index=np.arange(len(labels)) + 1000)
+
+
+def test_stacking_predict_method_series_labels():
+    X, y = make_classification(
+        n_samples=120, n_classes=3, n_informative=3, random_state=15
+    )
+    labels = np.array(["ant", "bee", "cat"])[y]
+    cv = StratifiedKFold(3)
+    stack = StackingClassifier(
+        [("series", _SeriesLabelClassifier())],
+        stack_method="predict",
+        cv=cv,
+        guard=False,
+    ).fit(X, labels)
+
+    expected = np.zeros(120)
+    for train, test in cv.split(X, labels):
+        fold = LogisticRegression().fit(X[train], labels[train]).predict(X[test])
+        expected[test] = np.searchsorted(["ant", "bee", "cat"], fold)
+
+    np.testing.assert_allclose(stack.oof_predictions_[:, 0], expected)
+    for model in stack.layers_[0][0].models:
+        np.testing.assert_array_equal(model.seen_labels_, ["ant", "bee", "cat"])
+    assert set(stack.predict(X)) <= {"ant", "bee", "cat"}
+
+
+def test_stacking_shuffled_oof_matches_cross_val_predict():
+    from sklearn.model_selection import cross_val_predict
+
+    X, y = make_classification(
+        n_samples=150, n_classes=3, n_informative=4, random_state=16
+    )
+    cv = StratifiedKFold(5, shuffle=True, random_state=3)
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())], cv=cv, guard=False
+    ).fit(X, y)
+
+    for position, model in enumerate([LogisticRegression(), GaussianNB()]):
+        expected = cross_val_predict(model, X, y, cv=cv, method="predict_proba")
+        columns = slice(3 * position, 3 * position + 3)
+        np.testing.assert_allclose(stack.oof_predictions_[:, columns], expected)

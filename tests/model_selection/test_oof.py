@@ -246,6 +246,37 @@ def test_cross_val_oof_lightgbm_early_stopping_string_labels(multiclass):
     np.testing.assert_array_equal(result.oof_, expected_oof)
 
 
+def test_cross_val_oof_class_weight_text_labels(multiclass):
+    # The fold models learn label codes, so a class_weight dict keyed by the
+    # text labels is re-keyed by code.
+    X, y = multiclass
+    labels = np.array(["good", "bad", "ugly"])[y]
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    weights = {"bad": 1.0, "good": 4.0, "ugly": 0.5}
+    model = _lgbm().set_params(class_weight=weights)
+
+    result = cross_val_oof(
+        model, X, labels, cv=cv, early_stopping=True, early_stopping_rounds=10
+    )
+
+    codes = np.searchsorted(["bad", "good", "ugly"], labels)
+    expected_oof = np.empty((len(y), 3))
+    for train, test in cv.split(X, labels):
+        fitted = (
+            _lgbm()
+            .set_params(class_weight={0: 1.0, 1: 4.0, 2: 0.5})
+            .fit(
+                X[train],
+                codes[train],
+                **_eval(X[test], codes[test]),
+                callbacks=[lgb.early_stopping(10, verbose=False)],
+            )
+        )
+        expected_oof[test] = fitted.predict_proba(X[test])
+    np.testing.assert_array_equal(result.oof_, expected_oof)
+    assert model.class_weight == weights
+
+
 def test_cross_val_oof_xgboost_early_stopping_matches_hand_loop(multiclass):
     X, y = multiclass
     cv = StratifiedKFold(4, shuffle=True, random_state=0)
