@@ -405,3 +405,48 @@ def test_binned_stratified_kfold_accepts_numeric_object_target():
     y = np.array([1, 2.5, 3, 4.5] * 2, dtype=object)
     folds = list(BinnedStratifiedKFold(2, n_bins=2).split(np.zeros(8), y))
     assert len(folds) == 2
+
+
+def test_repeated_stratified_group_kfold_no_empty_fold():
+    # With as many groups as folds, every fold must get one group. Rounding
+    # noise in float costs used to beat the smaller-fold tie-break and leave
+    # a fold empty.
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n_splits = int(rng.integers(2, 6))
+        sizes = rng.integers(1, 5, size=n_splits)
+        groups = np.repeat(np.arange(n_splits), sizes)
+        y = rng.integers(0, 3, size=groups.size)
+        if np.bincount(y).max() < n_splits:
+            continue
+        splitter = RepeatedStratifiedGroupKFold(n_splits, 2, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SktricksWarning)
+            splits = list(splitter.split(y, y, groups))
+        for repeat in range(2):
+            _assert_partition(
+                splits[repeat * n_splits : (repeat + 1) * n_splits], y.size
+            )
+
+
+@pytest.mark.parametrize(
+    ("y", "groups", "message"),
+    [
+        (
+            np.r_[np.nan, np.tile([0.0, 1.0], 10)[1:]],
+            np.arange(20) // 2,
+            "y contains 1",
+        ),
+        (np.tile([0, 1], 10), np.r_[np.nan, np.arange(19.0)], "groups contains 1"),
+        (
+            np.tile([0, 1], 10),
+            pd.Series(np.r_[pd.NA, np.arange(19)], dtype="Int64"),
+            "groups contains 1",
+        ),
+        (np.linspace(0, 1, 20), np.arange(20), "continuous target.*Binned"),
+    ],
+)
+def test_repeated_stratified_group_kfold_rejects_unusable_input(y, groups, message):
+    splitter = RepeatedStratifiedGroupKFold(2, 1, random_state=0)
+    with pytest.raises(ValueError, match=message):
+        list(splitter.split(np.zeros(20), y, groups))
