@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.model_selection._split import GroupsConsumerMixin, _BaseKFold
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
@@ -286,7 +287,9 @@ class MultilabelStratifiedKFold(_BaseKFold):
     def _check_labels(self, y: Any, n_samples: int) -> np.ndarray:
         if y is None:
             raise ValueError("y is None; pass the 0/1 label matrix to stratify on.")
-        labels = np.asarray(y)
+        # A sparse indicator matrix, as MultiLabelBinarizer(sparse_output=True)
+        # returns, would become a 0-d object array under np.asarray.
+        labels = y.toarray() if sp.issparse(y) else np.asarray(y)
         if labels.ndim == 1:
             labels = labels.reshape(-1, 1)
         if labels.ndim != 2 or labels.shape[0] != n_samples:
@@ -294,8 +297,14 @@ class MultilabelStratifiedKFold(_BaseKFold):
                 f"y must have shape (n_samples={n_samples}, n_labels); "
                 f"got {labels.shape}."
             )
-        if not np.isin(labels, (0, 1)).all():
-            raise ValueError("y must contain only 0 and 1 (a label indicator matrix).")
+        invalid = ~np.isin(labels, (0, 1))
+        if invalid.any():
+            examples = pd.unique(labels[invalid].ravel())[:3].tolist()
+            raise ValueError(
+                f"y must contain only 0 and 1 (a label indicator matrix), but it "
+                f"contains {examples}. Binarize label lists with "
+                "sklearn.preprocessing.MultiLabelBinarizer and fill missing labels."
+            )
         counts = labels.sum(axis=0)
         if counts.max() > 0:
             _check_stratum_sizes(counts[counts > 0], self.n_splits, "label")

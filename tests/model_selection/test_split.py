@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -450,3 +451,23 @@ def test_repeated_stratified_group_kfold_rejects_unusable_input(y, groups, messa
     splitter = RepeatedStratifiedGroupKFold(2, 1, random_state=0)
     with pytest.raises(ValueError, match=message):
         list(splitter.split(np.zeros(20), y, groups))
+
+
+def test_multilabel_stratified_kfold_sparse_labels():
+    labels = (np.random.default_rng(0).random((60, 4)) < 0.3).astype(int)
+    splitter = MultilabelStratifiedKFold(3)
+
+    dense = [test.tolist() for _, test in splitter.split(labels, labels)]
+    sparse = [
+        test.tolist() for _, test in splitter.split(labels, sp.csr_matrix(labels))
+    ]
+
+    assert sparse == dense
+
+
+def test_multilabel_stratified_kfold_names_invalid_values():
+    labels = np.ones((12, 2))
+    labels[0, 0] = np.nan
+    labels[1, 1] = 2
+    with pytest.raises(ValueError, match=r"contains \[nan, 2\.0\]"):
+        list(MultilabelStratifiedKFold(2).split(labels, labels))
