@@ -383,6 +383,22 @@ def _check_time_groups(groups: np.ndarray) -> None:
         )
 
 
+def _time_sortable(groups: Any) -> Any:
+    """Turn time-zone-aware timestamps and pandas periods into UTC datetimes.
+
+    NumPy has no dtype for either, so they would reach the splitter as
+    ``object`` arrays and be rejected like text.
+    """
+    if not isinstance(groups, (pd.Series, pd.Index)):
+        return groups
+    values = pd.Series(groups)
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.start_time.to_numpy()
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    return groups
+
+
 class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
     """Walk-forward split over time-ordered groups with a purge gap.
 
@@ -453,7 +469,7 @@ class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
         n_samples = _num_samples(X)
         if groups is None:
             raise ValueError("groups is None; pass the time period of each row.")
-        groups = column_or_1d(groups, warn=False)
+        groups = column_or_1d(_time_sortable(groups), warn=False)
         if groups.shape[0] != n_samples:
             raise ValueError(
                 f"X has {n_samples} rows but groups has {groups.shape[0]}."

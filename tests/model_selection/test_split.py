@@ -471,3 +471,21 @@ def test_multilabel_stratified_kfold_names_invalid_values():
     labels[1, 1] = 2
     with pytest.raises(ValueError, match=r"contains \[nan, 2\.0\]"):
         list(MultilabelStratifiedKFold(2).split(labels, labels))
+
+
+@pytest.mark.parametrize("kind", ["utc", "other_zone", "period"])
+def test_purged_split_accepts_zoned_and_period_groups(kind):
+    months = pd.date_range("2020-01-01", periods=12, freq="MS").repeat(10)
+    naive = pd.Series(months)
+    groups = {
+        "utc": naive.dt.tz_localize("UTC"),
+        "other_zone": naive.dt.tz_localize("Asia/Tokyo"),
+        "period": naive.dt.to_period("M"),
+    }[kind]
+    splitter = PurgedGroupTimeSeriesSplit(3, gap=1)
+    X = np.zeros((120, 1))
+
+    expected = [test.tolist() for _, test in splitter.split(X, groups=naive)]
+    got = [test.tolist() for _, test in splitter.split(X, groups=groups)]
+
+    assert got == expected
