@@ -174,8 +174,8 @@ def cross_val_oof(
         As in scikit-learn; an int means ``StratifiedKFold`` for classifiers
         and ``KFold`` otherwise. The test folds must partition the rows.
     X_test : array-like or DataFrame, default=None
-        Rows to predict with every fold model; must have ``X``'s columns in
-        the same order.
+        Rows to predict with every fold model, at least one; must have
+        ``X``'s columns (or number of columns) in the same order.
     method : {"auto", "predict_proba", "decision_function", "predict"}, \
             default="auto"
         ``"auto"`` uses ``predict_proba``, else ``decision_function``, else
@@ -354,6 +354,7 @@ def _plan_oof(
     classes = _validate_classes(y_array, classifier)
     method_ = _resolve_method(estimator, method, classifier)
     _check_X_test(X, X_test)
+    _check_groups(groups, n_samples)
     family = _check_early_stopping(estimator, early_stopping)
 
     cv = check_cv(cv, y_array, classifier=classifier)
@@ -473,15 +474,44 @@ def _validate_target(y: Any, n_samples: int) -> np.ndarray | None:
         raise ValueError(
             f"y has shape {y_array.shape}; cross_val_oof takes a 1-D target."
         )
-    if y_array.dtype == object and pd.api.types.infer_dtype(y_array) == "string":
-        # Fixed-width strings sort, compare and pickle much faster than Python
-        # string objects, which matters once per fold and per worker.
-        y_array = y_array.astype(str)
     if y_array.shape[0] != n_samples:
         raise ValueError(
             f"X has {n_samples} rows but y has {y_array.shape[0]}; they must match."
         )
+    _check_target_values(y_array)
+    if y_array.dtype == object and pd.api.types.infer_dtype(y_array) == "string":
+        # Fixed-width strings sort, compare and pickle much faster than Python
+        # string objects, which matters once per fold and per worker.
+        y_array = y_array.astype(str)
     return y_array
+
+
+def _check_target_values(y: np.ndarray) -> None:
+    """Reject missing or infinite targets and labels of mixed types.
+
+    Otherwise NaN or None would become a class of its own or fail inside a
+    fold, and mixed labels would fail in sorting with a bare ``TypeError``.
+    """
+    missing = pd.isna(y)
+    if missing.any():
+        first = int(np.flatnonzero(missing)[0])
+        raise ValueError(
+            f"y contains {int(missing.sum())} missing values (NaN, None or NA; "
+            f"the first at position {first}); drop those rows or impute the "
+            "target before cross_val_oof."
+        )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        first = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise ValueError(
+            f"y contains {int((~np.isfinite(y)).sum())} infinite values (the "
+            f"first, {y[first]}, at position {first}); drop or clip those rows."
+        )
+    if y.dtype == object and pd.api.types.infer_dtype(y) in ("mixed", "mixed-integer"):
+        types = sorted({type(value).__name__ for value in y})
+        raise ValueError(
+            f"y mixes label types {types}; convert it to one type first, for "
+            "example with y.astype(str)."
+        )
 
 
 def _validate_classes(y: np.ndarray | None, classifier: bool) -> np.ndarray | None:
@@ -514,9 +544,20 @@ def _resolve_method(estimator: Any, method: str, classifier: bool) -> str:
 
 
 def _check_X_test(X: Any, X_test: Any) -> None:
-    if X_test is None or not isinstance(X, pd.DataFrame):
+    if X_test is None:
         return
-    if not isinstance(X_test, pd.DataFrame):
+    if _num_samples(X_test) == 0:
+        raise ValueError(
+            "X_test has no rows; pass at least one row, or X_test=None to skip "
+            "test predictions."
+        )
+    if not (isinstance(X, pd.DataFrame) and isinstance(X_test, pd.DataFrame)):
+        n_train, n_test = _num_features(X), _num_features(X_test)
+        if n_train is not None and n_test is not None and n_train != n_test:
+            raise ValueError(
+                f"X_test has {n_test} columns but X has {n_train}; pass the "
+                "same features, in the same order, as X."
+            )
         return
     train_columns = list(X.columns)
     test_columns = list(X_test.columns)
@@ -531,6 +572,30 @@ def _check_X_test(X: Any, X_test: Any) -> None:
     raise ValueError(
         "X_test has X's columns in another order; reorder it with X_test[X.columns]."
     )
+
+
+def _num_features(X: Any) -> int | None:
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        shape = np.shape(X)
+    return int(shape[1]) if len(shape) == 2 else None
+
+
+def _check_groups(groups: Any, n_samples: int) -> None:
+    if groups is None:
+        return
+    n_groups = _num_samples(groups)
+    if n_groups != n_samples:
+        raise ValueError(
+            f"X has {n_samples} rows but groups has {n_groups}; pass one group "
+            "label per row."
+        )
+    missing = pd.isna(np.asarray(groups, dtype=object))
+    if missing.any():
+        raise ValueError(
+            f"groups contains {int(missing.sum())} missing values (NaN, None or "
+            "NA); give those rows a group, or drop them."
+        )
 
 
 def _check_early_stopping(estimator: Any, early_stopping: bool | str) -> str | None:

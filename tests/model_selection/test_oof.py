@@ -771,3 +771,58 @@ def test_cross_val_oof_uncopyable_callback_raises(binary):
 
     with pytest.raises(TypeError, match="cannot be deep-copied"):
         cross_val_oof(_lgbm(), X, y, cv=3, params={"callbacks": [LockedCallback()]})
+
+
+# Targets, groups and test rows that cannot be used ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("estimator", "y", "message"),
+    [
+        (
+            LogisticRegression(),
+            np.r_[0.0, np.nan, np.tile([0.0, 1.0], 99)],
+            "1 missing",
+        ),
+        (
+            LogisticRegression(),
+            np.array([None, *["a", "b"] * 99, "a"], dtype=object),
+            "first at position 0",
+        ),
+        (Ridge(), np.r_[np.nan, np.nan, np.arange(198.0)], "2 missing"),
+        (Ridge(), np.r_[np.arange(199.0), np.inf], "1 infinite values"),
+        (Ridge(), pd.Series(np.r_[-np.inf, np.arange(199.0)]), "1 infinite values"),
+    ],
+)
+def test_cross_val_oof_unusable_target_values_raise(binary, estimator, y, message):
+    # NaN and None used to become a class of their own for classifiers.
+    X, _ = binary
+    with pytest.raises(ValueError, match=message):
+        cross_val_oof(estimator, X, y, cv=3)
+
+
+def test_cross_val_oof_mixed_label_types_raise(binary):
+    X, y = binary
+    mixed = np.array(["yes" if label else 0 for label in y], dtype=object)
+    with pytest.raises(ValueError, match=r"mixes label types \['int', 'str'\]"):
+        cross_val_oof(LogisticRegression(), X, mixed, cv=3)
+
+
+def test_cross_val_oof_unusable_X_test_raises(binary):
+    X, y = binary
+    with pytest.raises(ValueError, match="X_test has no rows"):
+        cross_val_oof(LogisticRegression(), X, y, X_test=X[:0])
+    with pytest.raises(ValueError, match="X_test has 5 columns but X has 6"):
+        cross_val_oof(LogisticRegression(), X, y, X_test=X[:10, :5])
+
+
+def test_cross_val_oof_groups_checked(binary):
+    X, y = binary
+    with pytest.raises(ValueError, match="X has 200 rows but groups has 100"):
+        cross_val_oof(
+            LogisticRegression(), X, y, groups=np.arange(100), cv=GroupKFold(3)
+        )
+    groups = pd.Series(np.arange(200) // 10, dtype="Int64")
+    groups[[3, 4]] = pd.NA
+    with pytest.raises(ValueError, match="groups contains 2 missing values"):
+        cross_val_oof(LogisticRegression(), X, y, groups=groups, cv=GroupKFold(3))
