@@ -636,13 +636,23 @@ def _route_params(
 
 
 def _check_partition(folds: list, n_samples: int, cv: Any) -> None:
-    counts = np.bincount(
-        np.concatenate([test for _, test in folds]), minlength=n_samples
-    )
-    if counts.shape[0] != n_samples or np.any(counts != 1):
+    test_rows = np.concatenate([test for _, test in folds])
+    if test_rows.size and (test_rows.min() < 0 or test_rows.max() >= n_samples):
         raise ValueError(
-            f"cv={cv!r} does not put every row in exactly one test fold; "
-            "cross_val_oof needs a partition such as KFold or StratifiedKFold."
+            f"cv={cv!r} gave test indices outside 0..{n_samples - 1}; the folds "
+            "must index the rows of X by position."
+        )
+    counts = np.bincount(test_rows, minlength=n_samples)
+    never, repeated = int(np.sum(counts == 0)), int(np.sum(counts > 1))
+    if never or repeated:
+        raise ValueError(
+            f"cv={cv!r} does not put every row in exactly one test fold: "
+            f"{never} rows are in no test fold and {repeated} in more than one. "
+            "cross_val_oof needs a partition such as KFold, StratifiedKFold or "
+            "GroupKFold. For splitters that leave rows out or repeat them "
+            "(TimeSeriesSplit, ShuffleSplit, RepeatedKFold) use "
+            "sklearn.model_selection.cross_validate, or call cross_val_oof "
+            "once per repeat."
         )
     for fold, (_, test) in enumerate(folds):
         if test.shape[0] == 0:

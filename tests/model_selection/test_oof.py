@@ -23,9 +23,11 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
+    RepeatedStratifiedKFold,
     ShuffleSplit,
     StratifiedKFold,
     StratifiedShuffleSplit,
+    TimeSeriesSplit,
     cross_val_predict,
 )
 from sklearn.pipeline import make_pipeline
@@ -826,3 +828,18 @@ def test_cross_val_oof_groups_checked(binary):
     groups[[3, 4]] = pd.NA
     with pytest.raises(ValueError, match="groups contains 2 missing values"):
         cross_val_oof(LogisticRegression(), X, y, groups=groups, cv=GroupKFold(3))
+
+
+@pytest.mark.parametrize(
+    ("cv", "never", "repeated"),
+    [
+        # TimeSeriesSplit(3) on 200 rows tests the last 3 blocks of 50 rows.
+        (TimeSeriesSplit(3), 50, 0),
+        (RepeatedStratifiedKFold(n_splits=2, n_repeats=2, random_state=0), 0, 200),
+    ],
+)
+def test_cross_val_oof_non_partition_message_counts(binary, cv, never, repeated):
+    X, y = binary
+    message = f"{never} rows are in no test fold and {repeated} in more than one"
+    with pytest.raises(ValueError, match=message):
+        cross_val_oof(LogisticRegression(), X, y, cv=cv)
