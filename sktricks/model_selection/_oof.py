@@ -870,7 +870,26 @@ def _to_output(
         name = classes[1]
     else:
         name = getattr(y, "name", None)
-    return pd.Series(predictions, index=X.index, name=name)
+    output = pd.Series(predictions, index=X.index, name=name)
+    if classes is not None and method == "predict":
+        output = _as_target_dtype(output, y)
+    return output
+
+
+def _as_target_dtype(labels: pd.Series, y: Any) -> pd.Series:
+    """Give predicted labels the pandas dtype of ``y``.
+
+    ``category``, nullable (``Int64``, ``boolean``) and ``string`` targets
+    are converted to NumPy arrays for fitting, and the predicted labels
+    would otherwise come back as plain NumPy dtypes.
+    """
+    if isinstance(y, pd.DataFrame):
+        y = y.iloc[:, 0]
+    if not isinstance(y, pd.Series):
+        return labels
+    if isinstance(y.dtype, pd.api.extensions.ExtensionDtype):
+        return labels.astype(y.dtype)
+    return labels
 
 
 # Scoring ---------------------------------------------------------------------

@@ -843,3 +843,28 @@ def test_cross_val_oof_non_partition_message_counts(binary, cv, never, repeated)
     message = f"{never} rows are in no test fold and {repeated} in more than one"
     with pytest.raises(ValueError, match=message):
         cross_val_oof(LogisticRegression(), X, y, cv=cv)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "boolean", "category", "string"])
+def test_cross_val_oof_predicted_labels_keep_pandas_dtype(binary, dtype):
+    X, y = binary
+    X_frame = pd.DataFrame(X)
+    values = {"Int64": y + 10, "boolean": y == 1, "category": np.array(["n", "p"])[y]}
+    values["string"] = values["category"]
+    y_series = pd.Series(values[dtype], dtype=dtype, name="target")
+
+    result = cross_val_oof(
+        LogisticRegression(),
+        X_frame,
+        y_series,
+        cv=3,
+        X_test=X_frame[:7],
+        method="predict",
+    )
+
+    assert result.oof_.dtype == y_series.dtype
+    assert result.test_.dtype == y_series.dtype
+    expected = cross_val_predict(
+        LogisticRegression(), X, np.asarray(values[dtype]), cv=3
+    )
+    np.testing.assert_array_equal(result.oof_.to_numpy(dtype=object), expected)
