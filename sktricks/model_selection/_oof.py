@@ -37,6 +37,8 @@ from sklearn.utils.validation import _check_method_params, _num_samples
 
 from sktricks.model_selection._early_stopping import (
     boosting_family,
+    check_no_eval_set,
+    check_stopping_has_eval_set,
     fit_with_early_stopping,
     fresh_callbacks,
     needs_contiguous_labels,
@@ -120,7 +122,7 @@ class OOFResult:
         "scoring": [str, callable, None],
         "params": [dict, None],
         "early_stopping": ["boolean", StrOptions({"inner"})],
-        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
         "n_jobs": N_JOBS_CONSTRAINT,
@@ -141,7 +143,7 @@ def cross_val_oof(
     scoring: Any = None,
     params: dict[str, Any] | None = None,
     early_stopping: bool | str = False,
-    early_stopping_rounds: int = 50,
+    early_stopping_rounds: int | None = None,
     validation_fraction: float = 0.1,
     random_state: Any = None,
     n_jobs: int | None = None,
@@ -197,10 +199,15 @@ def cross_val_oof(
         ``"inner"`` evaluates on a ``validation_fraction`` slice carved out of
         the training part instead, so the out-of-fold score stays unbiased.
         Supported for LightGBM, XGBoost and scikit-learn's
-        HistGradientBoosting, also as the last step of a Pipeline.
-    early_stopping_rounds : int, default=50
+        HistGradientBoosting, also as the last step of a Pipeline. The
+        evaluation set is always built here, so ``params`` must not contain
+        one (``eval_set``, ``eval_X``, ``X_val``, ...).
+    early_stopping_rounds : int, default=None
         Rounds without improvement before a fold model stops; sets
-        ``n_iter_no_change`` for HistGradientBoosting.
+        ``n_iter_no_change`` for HistGradientBoosting. ``None`` takes the
+        model's own setting (XGBoost ``early_stopping_rounds``, LightGBM
+        ``early_stopping_round`` or an alias of it) when it has one, else 50.
+        The value used replaces the model's own setting.
     validation_fraction : float, default=0.1
         Share of each training part kept out for ``early_stopping="inner"``.
     random_state : int, RandomState instance or None, default=None
@@ -341,7 +348,7 @@ def _plan_oof(
     scoring: Any,
     params: dict[str, Any] | None,
     early_stopping: bool | str,
-    early_stopping_rounds: int,
+    early_stopping_rounds: int | None,
     validation_fraction: float,
     random_state: Any,
 ) -> _OOFPlan:
@@ -359,6 +366,10 @@ def _plan_oof(
 
     cv = check_cv(cv, y_array, classifier=classifier)
     split_params, fit_params = _route_params(estimator, cv, groups, params)
+    if family is None:
+        check_stopping_has_eval_set(estimator, fit_params)
+    else:
+        check_no_eval_set(fit_params, early_stopping)
     folds = [
         (np.asarray(train), np.asarray(test))
         for train, test in cv.split(X, y_array, **split_params)
@@ -428,7 +439,7 @@ class _FoldSettings:
     classes: np.ndarray | None
     early_stopping: bool | str
     family: str | None
-    rounds: int
+    rounds: int | None
     validation_fraction: float
 
 

@@ -810,6 +810,31 @@ def test_cross_val_oof_mixed_label_types_raise(binary):
         cross_val_oof(LogisticRegression(), X, mixed, cv=3)
 
 
+@pytest.mark.parametrize("dtype", ["Int64", "boolean", "category", "string"])
+def test_cross_val_oof_predicted_labels_keep_pandas_dtype(binary, dtype):
+    X, y = binary
+    X_frame = pd.DataFrame(X)
+    values = {"Int64": y + 10, "boolean": y == 1, "category": np.array(["n", "p"])[y]}
+    values["string"] = values["category"]
+    y_series = pd.Series(values[dtype], dtype=dtype, name="target")
+
+    result = cross_val_oof(
+        LogisticRegression(),
+        X_frame,
+        y_series,
+        cv=3,
+        X_test=X_frame[:7],
+        method="predict",
+    )
+
+    assert result.oof_.dtype == y_series.dtype
+    assert result.test_.dtype == y_series.dtype
+    expected = cross_val_predict(
+        LogisticRegression(), X, np.asarray(values[dtype]), cv=3
+    )
+    np.testing.assert_array_equal(result.oof_.to_numpy(dtype=object), expected)
+
+
 def test_cross_val_oof_unusable_X_test_raises(binary):
     X, y = binary
     with pytest.raises(ValueError, match="X_test has no rows"):
@@ -845,26 +870,124 @@ def test_cross_val_oof_non_partition_message_counts(binary, cv, never, repeated)
         cross_val_oof(LogisticRegression(), X, y, cv=cv)
 
 
-@pytest.mark.parametrize("dtype", ["Int64", "boolean", "category", "string"])
-def test_cross_val_oof_predicted_labels_keep_pandas_dtype(binary, dtype):
+# Early stopping: evaluation sets and rounds set on the model ---------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "params"),
+    [
+        (XGBClassifier(n_estimators=20), {"eval_set": "ES"}),
+        (_lgbm(), {"eval_X": "ES", "eval_y": "ES"}),
+        (make_pipeline(StandardScaler(), _lgbm()), {"lgbmclassifier__eval_set": "ES"}),
+        (HistGradientBoostingClassifier(), {"X_val": "ES"}),
+    ],
+)
+def test_cross_val_oof_early_stopping_rejects_user_eval_set(binary, model, params):
+    # The fold's own evaluation set used to be silently replaced (eval_X) or
+    # to collide with the user's ("multiple values for keyword 'eval_set'").
     X, y = binary
-    X_frame = pd.DataFrame(X)
-    values = {"Int64": y + 10, "boolean": y == 1, "category": np.array(["n", "p"])[y]}
-    values["string"] = values["category"]
-    y_series = pd.Series(values[dtype], dtype=dtype, name="target")
+    params = {key: [(X, y)] for key in params}
+    with pytest.raises(ValueError, match="builds each fold's evaluation set"):
+        cross_val_oof(model, X, y, cv=3, early_stopping=True, params=params)
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "source"),
+    [
+        (XGBClassifier(early_stopping_rounds=5), {}, "XGBClassifier sets 5"),
+        (_lgbm(early_stopping_round=7), {}, "LGBMClassifier sets 7"),
+        (_lgbm(n_iter_no_change=4), {}, "LGBMClassifier sets 4"),
+        (
+            _lgbm(),
+            {"callbacks": [lgb.early_stopping(5)]},
+            "params contains a LightGBM early_stopping callback",
+        ),
+    ],
+)
+def test_cross_val_oof_model_stopping_without_eval_set_raises(
+    binary, model, params, source
+):
+    X, y = binary
+    with pytest.raises(ValueError, match=f"{source}.*early_stopping=True"):
+        cross_val_oof(model, X, y, cv=3, params=params)
+
+
+def test_cross_val_oof_rounds_default_to_model_setting(binary):
+    # cross_val_oof used to replace XGBoost's early_stopping_rounds with its
+    # own default of 50 rounds.
+    X, y = binary
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    xgb_model = XGBClassifier(
+        n_estimators=300, learning_rate=0.1, early_stopping_rounds=4, n_jobs=1
+    )
+    lgb_model = _lgbm(early_stopping_round=4)
+
+    xgb_result = cross_val_oof(xgb_model, X, y, cv=cv, early_stopping=True)
+    lgb_result = cross_val_oof(lgb_model, X, y, cv=cv, early_stopping=True)
+
+    xgb_best, xgb_best_50, lgb_best = [], [], []
+    for train, test in cv.split(X, y):
+        for rounds, best in ((4, xgb_best), (50, xgb_best_50)):
+            fitted = clone(xgb_model).set_params(early_stopping_rounds=rounds)
+            fitted.fit(X[train], y[train], eval_set=[(X[test], y[test])], verbose=False)
+            best.append(fitted.best_iteration + 1)
+        fitted = _lgbm().fit(
+            X[train],
+            y[train],
+            **_eval(X[test], y[test]),
+            callbacks=[lgb.early_stopping(4, verbose=False)],
+        )
+        lgb_best.append(fitted.best_iteration_)
+    assert xgb_best != xgb_best_50  # 4 and 50 rounds stop at different rounds
+    np.testing.assert_array_equal(xgb_result.best_iterations_, xgb_best)
+    np.testing.assert_array_equal(lgb_result.best_iterations_, lgb_best)
+
+
+def test_cross_val_oof_explicit_rounds_replace_model_setting(binary):
+    # LightGBM adds its own callback for early_stopping_round, and the
+    # smaller count used to win over early_stopping_rounds.
+    X, y = binary
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
 
     result = cross_val_oof(
-        LogisticRegression(),
-        X_frame,
-        y_series,
-        cv=3,
-        X_test=X_frame[:7],
-        method="predict",
+        _lgbm(early_stopping_round=1),
+        X,
+        y,
+        cv=cv,
+        early_stopping=True,
+        early_stopping_rounds=30,
     )
 
-    assert result.oof_.dtype == y_series.dtype
-    assert result.test_.dtype == y_series.dtype
-    expected = cross_val_predict(
-        LogisticRegression(), X, np.asarray(values[dtype]), cv=3
+    expected = [
+        _lgbm()
+        .fit(
+            X[train],
+            y[train],
+            **_eval(X[test], y[test]),
+            callbacks=[lgb.early_stopping(30, verbose=False)],
+        )
+        .best_iteration_
+        for train, test in cv.split(X, y)
+    ]
+    np.testing.assert_array_equal(result.best_iterations_, expected)
+
+
+def test_cross_val_oof_xgboost_predicts_with_best_iteration(binary):
+    X, y = binary
+    y = np.where(np.random.default_rng(0).random(len(y)) < 0.25, 1 - y, y)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    model = XGBClassifier(n_estimators=300, learning_rate=0.5, max_depth=6, n_jobs=1)
+
+    result = cross_val_oof(
+        model, X, y, cv=cv, early_stopping=True, early_stopping_rounds=5
     )
-    np.testing.assert_array_equal(result.oof_.to_numpy(dtype=object), expected)
+
+    for fitted, best, (_, test) in zip(
+        result.estimators_, result.best_iterations_, result.folds_, strict=True
+    ):
+        n_rounds = fitted.get_booster().num_boosted_rounds()
+        assert best < n_rounds  # training ran past the best round
+        at_best = fitted.predict_proba(X[test], iteration_range=(0, best))[:, 1]
+        at_last = fitted.predict_proba(X[test], iteration_range=(0, n_rounds))[:, 1]
+        np.testing.assert_allclose(result.oof_[test], at_best, rtol=1e-6)
+        assert not np.allclose(result.oof_[test], at_last)
