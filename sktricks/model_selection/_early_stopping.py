@@ -250,7 +250,9 @@ def fit_with_early_stopping(
             step_params["eval_sample_weight"] = [sample_weight_val]
         step_params.update(_lightgbm_eval_set(model, X_val, y_val))
         model.fit(X_fit, y_fit, callbacks=callbacks, **step_params)
-        return int(model.best_iteration_)
+        # best_iteration_ stays 0 when LightGBM disables early stopping (dart
+        # boosting), and the model then predicts with every tree.
+        return int(model.best_iteration_ or model.booster_.current_iteration())
 
     if family == "xgboost":
         model.set_params(early_stopping_rounds=rounds)

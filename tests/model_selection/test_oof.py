@@ -972,6 +972,21 @@ def test_cross_val_oof_explicit_rounds_replace_model_setting(binary):
     np.testing.assert_array_equal(result.best_iterations_, expected)
 
 
+def test_cross_val_oof_lightgbm_dart_reports_all_rounds(binary):
+    # LightGBM disables early stopping for dart and leaves best_iteration_ at
+    # 0, while the model predicts with every tree.
+    X, y = binary
+    model = LGBMClassifier(boosting_type="dart", n_estimators=15, n_jobs=1, verbose=-1)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+
+    result = cross_val_oof(model, X, y, cv=cv, early_stopping=True)
+
+    np.testing.assert_array_equal(result.best_iterations_, [15, 15, 15])
+    for fitted, (_, test) in zip(result.estimators_, result.folds_, strict=True):
+        all_trees = fitted.predict_proba(X[test], num_iteration=15)[:, 1]
+        np.testing.assert_allclose(result.oof_[test], all_trees)
+
+
 def test_cross_val_oof_xgboost_predicts_with_best_iteration(binary):
     X, y = binary
     y = np.where(np.random.default_rng(0).random(len(y)) < 0.25, 1 - y, y)
