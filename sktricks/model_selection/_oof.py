@@ -573,6 +573,7 @@ def _check_X_test(X: Any, X_test: Any) -> None:
     train_columns = list(X.columns)
     test_columns = list(X_test.columns)
     if train_columns == test_columns:
+        _check_category_columns(X, X_test)
         return
     missing = [c for c in train_columns if c not in set(test_columns)]
     extra = [c for c in test_columns if c not in set(train_columns)]
@@ -583,6 +584,32 @@ def _check_X_test(X: Any, X_test: Any) -> None:
     raise ValueError(
         "X_test has X's columns in another order; reorder it with X_test[X.columns]."
     )
+
+
+def _check_category_columns(X: pd.DataFrame, X_test: pd.DataFrame) -> None:
+    """Reject columns that are ``category`` in only one of X and X_test.
+
+    LightGBM and XGBoost treat such a column as categorical in training and
+    as numeric or text at prediction, and fail only after every fold is
+    fitted, LightGBM with "train and valid dataset categorical_feature do
+    not match".
+    """
+    mismatched = [
+        column
+        for column in X.columns
+        if isinstance(X[column].dtype, pd.CategoricalDtype)
+        != isinstance(X_test[column].dtype, pd.CategoricalDtype)
+    ]
+    if mismatched:
+        dtypes = ", ".join(
+            f"{column!r} ({X[column].dtype} in X, {X_test[column].dtype} in X_test)"
+            for column in mismatched[:5]
+        )
+        raise ValueError(
+            f"These columns are category in only one of X and X_test: {dtypes}. "
+            "Convert X_test first, for example with "
+            "X_test.astype(X.dtypes.to_dict())."
+        )
 
 
 def _num_features(X: Any) -> int | None:

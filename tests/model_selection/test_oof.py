@@ -1006,3 +1006,24 @@ def test_cross_val_oof_xgboost_predicts_with_best_iteration(binary):
         at_last = fitted.predict_proba(X[test], iteration_range=(0, n_rounds))[:, 1]
         np.testing.assert_allclose(result.oof_[test], at_best, rtol=1e-6)
         assert not np.allclose(result.oof_[test], at_last)
+
+
+def test_cross_val_oof_category_column_kind_checked():
+    # LightGBM used to fail after every fold was fitted, with "train and
+    # valid dataset categorical_feature do not match".
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=150), "c": pd.Categorical(rng.choice(list("uvw"), 150))}
+    )
+    y = ((X["a"] > 0) ^ (X["c"] == "u")).astype(int)
+    model = LGBMClassifier(n_estimators=20, n_jobs=1, verbose=-1)
+    X_test = X[:20].astype({"c": object})
+
+    with pytest.raises(ValueError, match=r"'c' \(category in X, object in X_test\)"):
+        cross_val_oof(model, X, y, cv=3, X_test=X_test)
+
+    converted = cross_val_oof(
+        model, X, y, cv=3, X_test=X_test.astype(X.dtypes.to_dict())
+    )
+    expected = cross_val_oof(model, X, y, cv=3, X_test=X[:20])
+    np.testing.assert_allclose(converted.test_, expected.test_)
