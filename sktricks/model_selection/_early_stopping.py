@@ -115,6 +115,38 @@ def _positive_or_none(value: Any) -> int | None:
     return int(value) if value > 0 else None
 
 
+def check_moved_fit_params(estimator: Any, fit_params: dict[str, Any]) -> None:
+    """Name the fix for fit parameters that the boosting libraries dropped.
+
+    LightGBM 4 takes early stopping only as a callback, and the XGBoost
+    releases sktricks supports (3.2 and later) take ``early_stopping_rounds``
+    and ``eval_metric`` only in the constructor. Passing them to ``fit``
+    fails in every fold with "unexpected keyword argument".
+    """
+    model = final_estimator(estimator)
+    module = type(model).__module__
+    moved = {"early_stopping_rounds"}
+    if module.startswith("xgboost"):
+        moved.add("eval_metric")
+    elif not module.startswith("lightgbm"):
+        return
+    for key in fit_params:
+        name = key.split("__")[-1]
+        if name == "early_stopping_rounds":
+            raise TypeError(
+                f"params contains {key!r}, which {type(model).__name__}.fit does "
+                "not accept. Pass early_stopping=True (or 'inner') and "
+                f"early_stopping_rounds={fit_params[key]!r} to cross_val_oof "
+                "instead, so each fold stops on its own evaluation set."
+            )
+        if name in moved:
+            raise TypeError(
+                f"params contains {key!r}, which {type(model).__name__}.fit does "
+                f"not accept; set it on the model instead, for example "
+                f"{type(model).__name__}({name}={fit_params[key]!r})."
+            )
+
+
 def check_no_eval_set(fit_params: dict[str, Any], early_stopping: bool | str) -> None:
     """Reject evaluation sets in ``fit_params`` while cross_val_oof makes its own."""
     eval_keys = sorted(

@@ -37,6 +37,7 @@ from sklearn.utils.validation import _check_method_params, _num_samples
 
 from sktricks.model_selection._early_stopping import (
     boosting_family,
+    check_moved_fit_params,
     check_no_eval_set,
     check_stopping_has_eval_set,
     fit_with_early_stopping,
@@ -366,6 +367,7 @@ def _plan_oof(
 
     cv = check_cv(cv, y_array, classifier=classifier)
     split_params, fit_params = _route_params(estimator, cv, groups, params)
+    check_moved_fit_params(estimator, fit_params)
     if family is None:
         check_stopping_has_eval_set(estimator, fit_params)
     else:

@@ -1027,3 +1027,28 @@ def test_cross_val_oof_category_column_kind_checked():
     )
     expected = cross_val_oof(model, X, y, cv=3, X_test=X[:20])
     np.testing.assert_allclose(converted.test_, expected.test_)
+
+
+@pytest.mark.parametrize(
+    ("model", "key", "message"),
+    [
+        (_lgbm(), "early_stopping_rounds", "early_stopping_rounds=10 to cross_val_oof"),
+        (
+            XGBClassifier(),
+            "early_stopping_rounds",
+            "early_stopping_rounds=10 to cross_val_oof",
+        ),
+        (
+            make_pipeline(StandardScaler(), XGBClassifier()),
+            "xgbclassifier__early_stopping_rounds",
+            "early_stopping_rounds=10 to cross_val_oof",
+        ),
+        (XGBClassifier(), "eval_metric", r"XGBClassifier\(eval_metric=10\)"),
+    ],
+)
+def test_cross_val_oof_moved_fit_params_named(binary, model, key, message):
+    # The libraries' own error was "fit() got an unexpected keyword
+    # argument", raised in every fold, without the replacement.
+    X, y = binary
+    with pytest.raises(TypeError, match=message):
+        cross_val_oof(model, X, y, cv=3, params={key: 10})
