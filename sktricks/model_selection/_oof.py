@@ -45,6 +45,13 @@ from sktricks.model_selection._early_stopping import (
     needs_contiguous_labels,
     weights_from,
 )
+from sktricks.model_selection._multioutput import (
+    flatten_scores,
+    output_classes,
+    output_columns,
+    validate_multioutput_target,
+    vote_labels,
+)
 from sktricks.utils import progress_bar
 from sktricks.utils._validation import N_JOBS_CONSTRAINT
 
@@ -66,8 +73,10 @@ class OOFResult:
         ``X``. Binary classifiers: probability (or decision value) of
         ``classes_[1]``, shape (n_samples,). Multiclass: shape
         (n_samples, n_classes), columns in ``classes_`` order. Regressors and
-        ``method="predict"``: shape (n_samples,). A pandas ``X`` gives pandas
-        output with ``X``'s index.
+        ``method="predict"``: shape (n_samples,). A 2-D ``y`` gives one column
+        per output (for classifiers, the score of the second class of a
+        two-class output, or one column per class of a larger output). A
+        pandas ``X`` gives pandas output with ``X``'s index.
     test_ : ndarray, Series, DataFrame or None
         The fold models' predictions on ``X_test``, averaged (``None`` when no
         ``X_test`` was given). Same layout as ``oof_``.
@@ -82,8 +91,9 @@ class OOFResult:
         ``{"folds": ndarray, "overall": float}`` for ``scoring``: the score
         of each fold's held-out rows and of all out-of-fold predictions at
         once. ``None`` when ``scoring`` is ``None``.
-    classes_ : ndarray or None
-        Sorted class labels of ``y`` for classifiers, ``None`` for regressors.
+    classes_ : ndarray, list of ndarray or None
+        Sorted class labels of ``y`` for classifiers (a list with one array
+        per column for a 2-D ``y``), ``None`` for regressors.
     method_ : str
         The prediction method used: ``"predict_proba"``,
         ``"decision_function"`` or ``"predict"``.
@@ -98,7 +108,7 @@ class OOFResult:
     estimators_: list[Any]
     folds_: list[tuple[np.ndarray, np.ndarray]]
     scores_: dict[str, Any] | None
-    classes_: np.ndarray | None
+    classes_: np.ndarray | list[np.ndarray] | None
     method_: str
     best_iterations_: np.ndarray | None
 
@@ -167,9 +177,12 @@ def cross_val_oof(
         Training data. Rows are selected by position (``iloc``), never by
         index label, so any index works; ``category`` and nullable columns
         are passed to the estimator unchanged.
-    y : array-like of shape (n_samples,), default=None
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
         Target. Nullable pandas dtypes (``Int64``, ``boolean``) are accepted
-        when they hold no missing value.
+        when they hold no missing value. A 2-D ``y`` (a multilabel indicator
+        matrix or several targets) needs a multi-output estimator and works
+        with ``MultilabelStratifiedKFold``. Early stopping does not support
+        it, and ``scoring`` supports it only with ``method="predict"``.
     groups : array-like of shape (n_samples,), default=None
         Group labels for a group-aware ``cv``. With metadata routing enabled
         they are routed like any other metadata in ``params``.
@@ -322,15 +335,16 @@ class _OOFPlan:
             "cross_val_oof fitted %d folds with %s", len(self.folds), settings.method
         )
         classes, method = settings.classes, settings.method
+        per_output = settings.output_classes
         return OOFResult(
-            oof_=_to_output(oof, self.X, classes, self.y, method),
+            oof_=_to_output(oof, self.X, classes, self.y, method, per_output),
             test_=None
             if test is None
-            else _to_output(test, self.X_test, classes, self.y, method),
+            else _to_output(test, self.X_test, classes, self.y, method, per_output),
             estimators_=[out.estimator for out in outputs],
             folds_=self.folds,
             scores_=scores,
-            classes_=classes,
+            classes_=classes if per_output is None else per_output,
             method_=method,
             best_iterations_=best,
         )
@@ -357,13 +371,20 @@ def _plan_oof(
     n_samples = _num_samples(X)
     if n_samples == 0:
         raise ValueError("X is empty: cross_val_oof needs at least one row per fold.")
-    y_array = _validate_target(y, n_samples)
+    y_array = _validate_plan_target(y, n_samples)
     classifier = is_classifier(estimator)
-    classes = _validate_classes(y_array, classifier)
+    multioutput = y_array is not None and y_array.ndim == 2
+    classes = None if multioutput else _validate_classes(y_array, classifier)
+    per_output = output_classes(y_array) if multioutput and classifier else None
     method_ = _resolve_method(estimator, method, classifier)
     _check_X_test(X, X_test)
     _check_groups(groups, n_samples)
     family = _check_early_stopping(estimator, early_stopping)
+    if multioutput and family is not None:
+        raise ValueError(
+            f"early_stopping={early_stopping!r} needs a 1-D target, but y has "
+            f"{y_array.shape[1]} columns; run cross_val_oof once per column."
+        )
 
     cv = check_cv(cv, y_array, classifier=classifier)
     split_params, fit_params = _route_params(estimator, cv, groups, params)
@@ -387,6 +408,7 @@ def _plan_oof(
         family=family,
         rounds=early_stopping_rounds,
         validation_fraction=validation_fraction,
+        output_classes=per_output,
     )
     return _OOFPlan(
         estimator=estimator,
@@ -443,6 +465,8 @@ class _FoldSettings:
     family: str | None
     rounds: int | None
     validation_fraction: float
+    # The classes of each column of a 2-D classification target, else None.
+    output_classes: list[np.ndarray] | None = None
 
 
 @dataclass
@@ -454,6 +478,19 @@ class _FoldOutput:
 
 
 # Input checks ---------------------------------------------------------------
+
+
+def _validate_plan_target(y: Any, n_samples: int) -> np.ndarray | None:
+    """Return ``y`` as an array: 1-D, or 2-D for a target with several columns."""
+    if y is None or np.ndim(y) != 2 or np.shape(y)[1] < 2:
+        return _validate_target(y, n_samples)
+    y_array = validate_multioutput_target(y)
+    if y_array.shape[0] != n_samples:
+        raise ValueError(
+            f"X has {n_samples} rows but y has {y_array.shape[0]}; they must match."
+        )
+    _check_target_values(y_array)
+    return y_array
 
 
 def _validate_target(y: Any, n_samples: int) -> np.ndarray | None:
@@ -507,24 +544,28 @@ def _check_target_values(y: np.ndarray) -> None:
     """
     missing = pd.isna(y)
     if missing.any():
-        first = int(np.flatnonzero(missing)[0])
+        first = _first_row(missing)
         raise ValueError(
             f"y contains {int(missing.sum())} missing values (NaN, None or NA; "
             f"the first at position {first}); drop those rows or impute the "
             "target before cross_val_oof."
         )
     if y.dtype.kind == "f" and not np.isfinite(y).all():
-        first = int(np.flatnonzero(~np.isfinite(y))[0])
+        first = _first_row(~np.isfinite(y))
         raise ValueError(
             f"y contains {int((~np.isfinite(y)).sum())} infinite values (the "
-            f"first, {y[first]}, at position {first}); drop or clip those rows."
+            f"first in row {first}: {y[first]}); drop or clip those rows."
         )
-    if y.dtype == object and pd.api.types.infer_dtype(y) in ("mixed", "mixed-integer"):
-        types = sorted({type(value).__name__ for value in y})
-        raise ValueError(
-            f"y mixes label types {types}; convert it to one type first, for "
-            "example with y.astype(str)."
-        )
+    if y.dtype != object:
+        return
+    # Each column of a 2-D target may have its own type, but not two.
+    for values in [y] if y.ndim == 1 else y.T:
+        if pd.api.types.infer_dtype(values) in ("mixed", "mixed-integer"):
+            types = sorted({type(value).__name__ for value in values})
+            raise ValueError(
+                f"y mixes label types {types}; convert it to one type first, "
+                "for example with y.astype(str)."
+            )
 
 
 def _validate_classes(y: np.ndarray | None, classifier: bool) -> np.ndarray | None:
@@ -538,6 +579,10 @@ def _validate_classes(y: np.ndarray | None, classifier: bool) -> np.ndarray | No
             f"y has one class ({classes[0]!r}); a classifier needs at least two."
         )
     return classes
+
+
+def _first_row(flags: np.ndarray) -> int:
+    return int(np.flatnonzero(flags.reshape(flags.shape[0], -1).any(axis=1))[0])
 
 
 def _resolve_method(estimator: Any, method: str, classifier: bool) -> str:
@@ -831,6 +876,13 @@ def _predict(
     settings: _FoldSettings,
     encoded: bool,
 ) -> np.ndarray:
+    if settings.output_classes is not None and settings.method != "predict":
+        return flatten_scores(
+            getattr(estimator, settings.method)(X),
+            estimator,
+            settings.output_classes,
+            settings.method,
+        )
     predictions = np.asarray(getattr(estimator, settings.method)(X))
     classes = settings.classes
     if classes is None:
@@ -889,6 +941,8 @@ def _average_test(outputs: list[_FoldOutput], average: str, settings: _FoldSetti
         codes = np.searchsorted(classes, stacked)
         votes = np.apply_along_axis(np.bincount, 0, codes, minlength=len(classes))
         return classes[votes.argmax(axis=0)]
+    if settings.method == "predict" and settings.output_classes is not None:
+        return vote_labels(stacked)
     if average == "rank":
         ranks = rankdata(stacked, axis=1) / stacked.shape[1]
         return ranks.mean(axis=0)
@@ -896,7 +950,12 @@ def _average_test(outputs: list[_FoldOutput], average: str, settings: _FoldSetti
 
 
 def _to_output(
-    predictions: np.ndarray, X: Any, classes: Any, y: Any, method: str
+    predictions: np.ndarray,
+    X: Any,
+    classes: Any,
+    y: Any,
+    method: str,
+    per_output: list[np.ndarray] | None = None,
 ) -> Any:
     """Give the public layout: binary keeps classes_[1]; pandas keeps the index."""
     scores_positive_class = classes is not None and method != "predict"
@@ -904,6 +963,10 @@ def _to_output(
         predictions = predictions[:, 1]
     if not isinstance(X, (pd.DataFrame, pd.Series)):
         return predictions
+    if predictions.ndim == 2 and classes is None:
+        scored = None if method == "predict" else per_output
+        columns = output_columns(y, scored)
+        return pd.DataFrame(predictions, index=X.index, columns=columns)
     if predictions.ndim == 2:
         return pd.DataFrame(predictions, index=X.index, columns=list(classes))
     if scores_positive_class and classes.shape[0] == 2:
@@ -945,6 +1008,12 @@ def _score(
 ) -> dict[str, Any] | None:
     if scoring is None:
         return None
+    if settings.output_classes is not None and settings.method != "predict":
+        raise ValueError(
+            f"scoring={scoring!r} with a multi-output target needs "
+            f"method='predict', not {settings.method!r}. Score oof_ directly "
+            "instead, for example roc_auc_score(y, result.oof_)."
+        )
     scorer = check_scoring(estimator, scoring=scoring)
     cached = _PrecomputedPredictions(oof, settings.method, settings.classes)
     rows = np.arange(oof.shape[0]).reshape(-1, 1)

@@ -12,7 +12,11 @@ import sklearn
 from lightgbm import LGBMClassifier, LGBMRegressor
 from scipy.stats import rankdata
 from sklearn.base import clone
-from sklearn.datasets import make_classification, make_regression
+from sklearn.datasets import (
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
@@ -30,12 +34,18 @@ from sklearn.model_selection import (
     TimeSeriesSplit,
     cross_val_predict,
 )
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from xgboost import XGBClassifier, XGBRegressor
 
-from sktricks.model_selection import OOFResult, cross_val_oof
+from sktricks.model_selection import (
+    MultilabelStratifiedKFold,
+    OOFResult,
+    cross_val_oof,
+)
 
 
 @pytest.fixture
@@ -1052,3 +1062,118 @@ def test_cross_val_oof_moved_fit_params_named(binary, model, key, message):
     X, y = binary
     with pytest.raises(TypeError, match=message):
         cross_val_oof(model, X, y, cv=3, params={key: 10})
+
+
+# Multi-output targets ------------------------------------------------------------
+
+
+def _multilabel():
+    return make_multilabel_classification(n_samples=120, n_classes=4, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        RandomForestClassifier(n_estimators=10, random_state=0),
+        MultiOutputClassifier(LogisticRegression()),
+        OneVsRestClassifier(LogisticRegression()),
+    ],
+)
+def test_cross_val_oof_multilabel_matches_cross_val_predict(estimator):
+    # cross_val_oof used to reject every 2-D target, so MultilabelStratifiedKFold
+    # could not be used with it.
+    X, Y = _multilabel()
+    cv = MultilabelStratifiedKFold(3, shuffle=True, random_state=0)
+
+    result = cross_val_oof(estimator, X, Y, cv=cv)
+
+    expected = cross_val_predict(
+        estimator, X, Y, cv=list(cv.split(X, Y)), method="predict_proba"
+    )
+    if isinstance(expected, list):
+        expected = np.column_stack([scores[:, 1] for scores in expected])
+    assert result.oof_.shape == (120, 4)
+    np.testing.assert_allclose(result.oof_, expected)
+    assert [labels.tolist() for labels in result.classes_] == [[0, 1]] * 4
+
+
+def test_cross_val_oof_multilabel_label_missing_in_fold():
+    X, Y = _multilabel()
+    Y = Y.copy()
+    Y[:, 3] = 0
+    Y[:2, 3] = 1  # only the first fold of KFold(3) tests the label's rows
+    model = RandomForestClassifier(n_estimators=10, random_state=0)
+
+    result = cross_val_oof(model, X, Y, cv=KFold(3))
+
+    expected = np.zeros(Y.shape)
+    for train, test in KFold(3).split(X):
+        fitted = clone(model).fit(X[train], Y[train])
+        for column, scores in enumerate(fitted.predict_proba(X[test])):
+            if 1 in fitted.classes_[column]:
+                expected[test, column] = scores[:, 1]
+    np.testing.assert_allclose(result.oof_, expected)
+    assert result.oof_[:40, 3].max() == 0.0
+
+
+def test_cross_val_oof_multioutput_pandas_layout():
+    X, Y = _multilabel()
+    X_frame = pd.DataFrame(X, index=np.arange(120) + 500)
+    Y_frame = pd.DataFrame(
+        {
+            "flag": np.array(["no", "yes"])[Y[:, 0]],
+            "level": np.array(["lo", "mid", "hi"])[np.arange(120) % 3],
+        }
+    )
+    model = RandomForestClassifier(n_estimators=10, random_state=0)
+
+    scores = cross_val_oof(model, X_frame, Y_frame, cv=KFold(3))
+    labels = cross_val_oof(
+        model,
+        X_frame,
+        Y_frame,
+        cv=KFold(3),
+        method="predict",
+        X_test=X_frame[:5],
+    )
+    multilabel = cross_val_oof(
+        model, X, Y, cv=KFold(3), method="predict", scoring="accuracy"
+    )
+
+    assert scores.oof_.columns.tolist() == [
+        ("flag", "yes"),
+        ("level", "hi"),
+        ("level", "lo"),
+        ("level", "mid"),
+    ]
+    assert scores.oof_.index.equals(X_frame.index)
+    np.testing.assert_allclose(scores.oof_["level"].sum(axis=1), 1.0)
+    expected = cross_val_predict(model, X, Y_frame.to_numpy(), cv=KFold(3))
+    assert labels.oof_.columns.tolist() == ["flag", "level"]
+    np.testing.assert_array_equal(labels.oof_.to_numpy(), expected)
+    assert labels.test_.shape == (5, 2)
+    subset_accuracy = np.mean((multilabel.oof_ == Y).all(axis=1))
+    assert multilabel.scores_["overall"] == pytest.approx(subset_accuracy)
+
+
+def test_cross_val_oof_multioutput_regression_matches():
+    X, Y = make_regression(
+        n_samples=120, n_features=5, n_targets=3, noise=1.0, random_state=0
+    )
+    result = cross_val_oof(Ridge(), X, Y, cv=KFold(4), scoring="r2")
+
+    np.testing.assert_allclose(
+        result.oof_, cross_val_predict(Ridge(), X, Y, cv=KFold(4))
+    )
+    assert result.classes_ is None
+
+
+def test_cross_val_oof_multioutput_unsupported_options_raise():
+    X, Y = _multilabel()
+    model = RandomForestClassifier(n_estimators=5, random_state=0)
+    with pytest.raises(ValueError, match="needs method='predict'"):
+        cross_val_oof(model, X, Y, cv=3, scoring="roc_auc")
+    with pytest.raises(ValueError, match="needs a 1-D target, but y has 4 columns"):
+        cross_val_oof(
+            HistGradientBoostingRegressor(), X, Y.astype(float), early_stopping=True
+        )
