@@ -216,7 +216,7 @@ def cross_val_oof(
         HistGradientBoosting, also as the last step of a Pipeline. The
         evaluation set is always built here, so ``params`` must not contain
         one (``eval_set``, ``eval_X``, ``X_val``, ...).
-    early_stopping_rounds : int, default=None
+    early_stopping_rounds : int or None, default=None
         Rounds without improvement before a fold model stops; sets
         ``n_iter_no_change`` for HistGradientBoosting. ``None`` takes the
         model's own setting (XGBoost ``early_stopping_rounds``, LightGBM
