@@ -18,6 +18,36 @@ from typing import Any
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+# The rounds cross_val_oof uses when neither it nor the model sets any.
+DEFAULT_ROUNDS = 50
+
+# LightGBM 4.7 reads any of these model parameters as the early-stopping
+# rounds (lightgbm.basic._ConfigAliases), and adds its own callback for it.
+_LIGHTGBM_ROUND_ALIASES = (
+    "early_stopping_round",
+    "early_stopping_rounds",
+    "early_stopping",
+    "n_iter_no_change",
+)
+
+# Names of fit parameters that pass an evaluation set. cross_val_oof builds
+# its own per fold when early stopping is on.
+_EVAL_SET_PARAMS = frozenset(
+    {
+        "eval_set",
+        "eval_X",
+        "eval_y",
+        "eval_sample_weight",
+        "eval_init_score",
+        "eval_group",
+        "sample_weight_eval_set",
+        "base_margin_eval_set",
+        "X_val",
+        "y_val",
+        "sample_weight_val",
+    }
+)
+
 
 def final_estimator(estimator: Any) -> Any:
     """Return the last step of a Pipeline, or the estimator itself."""
@@ -78,6 +108,117 @@ def encode_class_weight(estimator: Any, classes: np.ndarray) -> None:
     )
 
 
+def model_rounds(estimator: Any) -> int | None:
+    """Return the early-stopping rounds set on the final step, if any.
+
+    XGBoost's ``early_stopping_rounds`` and LightGBM's ``early_stopping_round``
+    (or an alias of it) count; HistGradientBoosting's ``n_iter_no_change``
+    does not, because it always has a value (10 by default).
+    """
+    model = final_estimator(estimator)
+    params = model.get_params(deep=False)
+    module = type(model).__module__
+    if module.startswith("xgboost"):
+        return _positive_or_none(params.get("early_stopping_rounds"))
+    if module.startswith("lightgbm"):
+        for alias in _LIGHTGBM_ROUND_ALIASES:
+            rounds = _positive_or_none(params.get(alias))
+            if rounds is not None:
+                return rounds
+    return None
+
+
+def _positive_or_none(value: Any) -> int | None:
+    # bool is an int subclass in Python, but True is no count of rounds.
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        return None
+    return int(value) if value > 0 else None
+
+
+def check_moved_fit_params(estimator: Any, fit_params: dict[str, Any]) -> None:
+    """Name the fix for fit parameters that the boosting libraries dropped.
+
+    LightGBM 4 takes early stopping only as a callback, and the XGBoost
+    releases sktricks supports (3.2 and later) take ``early_stopping_rounds``
+    and ``eval_metric`` only in the constructor. Passing them to ``fit``
+    fails in every fold with "unexpected keyword argument".
+    """
+    model = final_estimator(estimator)
+    module = type(model).__module__
+    moved = {"early_stopping_rounds"}
+    if module.startswith("xgboost"):
+        moved.add("eval_metric")
+    elif not module.startswith("lightgbm"):
+        return
+    for key in fit_params:
+        name = key.split("__")[-1]
+        if name == "early_stopping_rounds":
+            raise TypeError(
+                f"params contains {key!r}, which {type(model).__name__}.fit does "
+                "not accept. Pass early_stopping=True (or 'inner') and "
+                f"early_stopping_rounds={fit_params[key]!r} to cross_val_oof "
+                "instead, so each fold stops on its own evaluation set."
+            )
+        if name in moved:
+            raise TypeError(
+                f"params contains {key!r}, which {type(model).__name__}.fit does "
+                f"not accept; set it on the model instead, for example "
+                f"{type(model).__name__}({name}={fit_params[key]!r})."
+            )
+
+
+def check_no_eval_set(fit_params: dict[str, Any], early_stopping: bool | str) -> None:
+    """Reject evaluation sets in ``fit_params`` while cross_val_oof makes its own."""
+    eval_keys = sorted(
+        key for key in fit_params if key.split("__")[-1] in _EVAL_SET_PARAMS
+    )
+    if eval_keys:
+        raise ValueError(
+            f"params contains {eval_keys}, but early_stopping={early_stopping!r} "
+            "builds each fold's evaluation set from that fold's rows. Remove "
+            "these keys, or pass early_stopping=False to use your own "
+            "evaluation set."
+        )
+
+
+def check_stopping_has_eval_set(estimator: Any, fit_params: dict[str, Any]) -> None:
+    """Raise when the model would early-stop but gets no evaluation set.
+
+    With ``early_stopping=False`` cross_val_oof passes ``fit_params`` as they
+    are, so a model with its own early-stopping rounds, or a LightGBM
+    ``early_stopping`` callback, fails in every fold with a library error
+    that does not point at ``cross_val_oof``'s own option.
+    """
+    if any(key.split("__")[-1] in _EVAL_SET_PARAMS for key in fit_params):
+        return
+    model = final_estimator(estimator)
+    rounds = model_rounds(estimator)
+    if rounds is not None:
+        source = f"{type(model).__name__} sets {rounds} early-stopping rounds"
+    elif _has_lightgbm_early_stopping_callback(fit_params):
+        source = "params contains a LightGBM early_stopping callback"
+    else:
+        return
+    raise ValueError(
+        f"{source}, but cross_val_oof was given no evaluation set. Pass "
+        "early_stopping=True (each fold's held-out rows) or "
+        "early_stopping='inner' (a slice of each training part) to stop "
+        "per fold, or remove the early-stopping setting."
+    )
+
+
+def _has_lightgbm_early_stopping_callback(fit_params: dict[str, Any]) -> bool:
+    for key, value in fit_params.items():
+        if key.split("__")[-1] != "callbacks" or not value:
+            continue
+        for callback in value:
+            # lightgbm.early_stopping() returns this private class in LightGBM
+            # 4.x; matching its name avoids importing LightGBM here.
+            if type(callback).__name__ == "_EarlyStoppingCallback":
+                return True
+    return False
+
+
 def fresh_callbacks(fit_params: dict[str, Any]) -> dict[str, Any]:
     """Deep-copy every callback list in ``fit_params`` so no fold shares one."""
     copied = {}
@@ -105,19 +246,23 @@ def fit_with_early_stopping(
     y_val: Any,
     fit_params: dict[str, Any],
     sample_weight_val: Any,
-    rounds: int,
+    rounds: int | None,
 ) -> int:
     """Fit ``estimator`` with ``(X_val, y_val)`` as its evaluation set.
 
     For a Pipeline the steps before the last are fitted on ``X_fit`` and
     transform ``X_val``, so the final model sees the evaluation set in the
-    same feature space as its training data.
+    same feature space as its training data. ``rounds=None`` takes the
+    model's own early-stopping rounds (:func:`model_rounds`), else
+    ``DEFAULT_ROUNDS``.
 
     Returns
     -------
     best_iteration : int
         Number of boosting rounds that the fitted model predicts with.
     """
+    if rounds is None:
+        rounds = model_rounds(estimator) or DEFAULT_ROUNDS
     model = estimator
     step_params: dict[str, Any] = dict(fit_params)
     if isinstance(estimator, Pipeline):
@@ -141,13 +286,25 @@ def fit_with_early_stopping(
     if family == "lightgbm":
         import lightgbm
 
+        # The model's own rounds would add a second early-stopping callback
+        # inside LightGBM, and the smaller of the two counts would win.
+        model_params = model.get_params(deep=False)
+        model.set_params(
+            **{
+                alias: None
+                for alias in _LIGHTGBM_ROUND_ALIASES
+                if alias in model_params
+            }
+        )
         callbacks = list(step_params.pop("callbacks", None) or [])
         callbacks.append(lightgbm.early_stopping(rounds, verbose=False))
         if sample_weight_val is not None:
             step_params["eval_sample_weight"] = [sample_weight_val]
         step_params.update(_lightgbm_eval_set(model, X_val, y_val))
         model.fit(X_fit, y_fit, callbacks=callbacks, **step_params)
-        return int(model.best_iteration_)
+        # best_iteration_ stays 0 when LightGBM disables early stopping (dart
+        # boosting), and the model then predicts with every tree.
+        return int(model.best_iteration_ or model.booster_.current_iteration())
 
     if family == "xgboost":
         model.set_params(early_stopping_rounds=rounds)

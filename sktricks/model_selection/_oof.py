@@ -37,11 +37,21 @@ from sklearn.utils.validation import _check_method_params, _num_samples
 
 from sktricks.model_selection._early_stopping import (
     boosting_family,
+    check_moved_fit_params,
+    check_no_eval_set,
+    check_stopping_has_eval_set,
     encode_class_weight,
     fit_with_early_stopping,
     fresh_callbacks,
     needs_contiguous_labels,
     weights_from,
+)
+from sktricks.model_selection._multioutput import (
+    flatten_scores,
+    output_classes,
+    output_columns,
+    validate_multioutput_target,
+    vote_labels,
 )
 from sktricks.utils import progress_bar
 from sktricks.utils._validation import N_JOBS_CONSTRAINT
@@ -64,8 +74,10 @@ class OOFResult:
         ``X``. Binary classifiers: probability (or decision value) of
         ``classes_[1]``, shape (n_samples,). Multiclass: shape
         (n_samples, n_classes), columns in ``classes_`` order. Regressors and
-        ``method="predict"``: shape (n_samples,). A pandas ``X`` gives pandas
-        output with ``X``'s index.
+        ``method="predict"``: shape (n_samples,). A 2-D ``y`` gives one column
+        per output (for classifiers, the score of the second class of a
+        two-class output, or one column per class of a larger output). A
+        pandas ``X`` gives pandas output with ``X``'s index.
     test_ : ndarray, Series, DataFrame or None
         The fold models' predictions on ``X_test``, averaged (``None`` when no
         ``X_test`` was given). Same layout as ``oof_``.
@@ -80,8 +92,9 @@ class OOFResult:
         ``{"folds": ndarray, "overall": float}`` for ``scoring``: the score
         of each fold's held-out rows and of all out-of-fold predictions at
         once. ``None`` when ``scoring`` is ``None``.
-    classes_ : ndarray or None
-        Sorted class labels of ``y`` for classifiers, ``None`` for regressors.
+    classes_ : ndarray, list of ndarray or None
+        Sorted class labels of ``y`` for classifiers (a list with one array
+        per column for a 2-D ``y``), ``None`` for regressors.
     method_ : str
         The prediction method used: ``"predict_proba"``,
         ``"decision_function"`` or ``"predict"``.
@@ -96,7 +109,7 @@ class OOFResult:
     estimators_: list[Any]
     folds_: list[tuple[np.ndarray, np.ndarray]]
     scores_: dict[str, Any] | None
-    classes_: np.ndarray | None
+    classes_: np.ndarray | list[np.ndarray] | None
     method_: str
     best_iterations_: np.ndarray | None
 
@@ -121,7 +134,7 @@ class OOFResult:
         "scoring": [str, callable, None],
         "params": [dict, None],
         "early_stopping": ["boolean", StrOptions({"inner"})],
-        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
         "n_jobs": N_JOBS_CONSTRAINT,
@@ -142,7 +155,7 @@ def cross_val_oof(
     scoring: Any = None,
     params: dict[str, Any] | None = None,
     early_stopping: bool | str = False,
-    early_stopping_rounds: int = 50,
+    early_stopping_rounds: int | None = None,
     validation_fraction: float = 0.1,
     random_state: Any = None,
     n_jobs: int | None = None,
@@ -165,9 +178,12 @@ def cross_val_oof(
         Training data. Rows are selected by position (``iloc``), never by
         index label, so any index works; ``category`` and nullable columns
         are passed to the estimator unchanged.
-    y : array-like of shape (n_samples,), default=None
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
         Target. Nullable pandas dtypes (``Int64``, ``boolean``) are accepted
-        when they hold no missing value.
+        when they hold no missing value. A 2-D ``y`` (a multilabel indicator
+        matrix or several targets) needs a multi-output estimator and works
+        with ``MultilabelStratifiedKFold``. Early stopping does not support
+        it, and ``scoring`` supports it only with ``method="predict"``.
     groups : array-like of shape (n_samples,), default=None
         Group labels for a group-aware ``cv``. With metadata routing enabled
         they are routed like any other metadata in ``params``.
@@ -175,8 +191,8 @@ def cross_val_oof(
         As in scikit-learn; an int means ``StratifiedKFold`` for classifiers
         and ``KFold`` otherwise. The test folds must partition the rows.
     X_test : array-like or DataFrame, default=None
-        Rows to predict with every fold model; must have ``X``'s columns in
-        the same order.
+        Rows to predict with every fold model, at least one; must have
+        ``X``'s columns (or number of columns) in the same order.
     method : {"auto", "predict_proba", "decision_function", "predict"}, \
             default="auto"
         ``"auto"`` uses ``predict_proba``, else ``decision_function``, else
@@ -198,10 +214,15 @@ def cross_val_oof(
         ``"inner"`` evaluates on a ``validation_fraction`` slice carved out of
         the training part instead, so the out-of-fold score stays unbiased.
         Supported for LightGBM, XGBoost and scikit-learn's
-        HistGradientBoosting, also as the last step of a Pipeline.
-    early_stopping_rounds : int, default=50
+        HistGradientBoosting, also as the last step of a Pipeline. The
+        evaluation set is always built here, so ``params`` must not contain
+        one (``eval_set``, ``eval_X``, ``X_val``, ...).
+    early_stopping_rounds : int or None, default=None
         Rounds without improvement before a fold model stops; sets
-        ``n_iter_no_change`` for HistGradientBoosting.
+        ``n_iter_no_change`` for HistGradientBoosting. ``None`` takes the
+        model's own setting (XGBoost ``early_stopping_rounds``, LightGBM
+        ``early_stopping_round`` or an alias of it) when it has one, else 50.
+        The value used replaces the model's own setting.
     validation_fraction : float, default=0.1
         Share of each training part kept out for ``early_stopping="inner"``.
     random_state : int, RandomState instance or None, default=None
@@ -315,15 +336,16 @@ class _OOFPlan:
             "cross_val_oof fitted %d folds with %s", len(self.folds), settings.method
         )
         classes, method = settings.classes, settings.method
+        per_output = settings.output_classes
         return OOFResult(
-            oof_=_to_output(oof, self.X, classes, self.y, method),
+            oof_=_to_output(oof, self.X, classes, self.y, method, per_output),
             test_=None
             if test is None
-            else _to_output(test, self.X_test, classes, self.y, method),
+            else _to_output(test, self.X_test, classes, self.y, method, per_output),
             estimators_=[out.estimator for out in outputs],
             folds_=self.folds,
             scores_=scores,
-            classes_=classes,
+            classes_=classes if per_output is None else per_output,
             method_=method,
             best_iterations_=best,
         )
@@ -342,7 +364,7 @@ def _plan_oof(
     scoring: Any,
     params: dict[str, Any] | None,
     early_stopping: bool | str,
-    early_stopping_rounds: int,
+    early_stopping_rounds: int | None,
     validation_fraction: float,
     random_state: Any,
 ) -> _OOFPlan:
@@ -350,15 +372,28 @@ def _plan_oof(
     n_samples = _num_samples(X)
     if n_samples == 0:
         raise ValueError("X is empty: cross_val_oof needs at least one row per fold.")
-    y_array = _validate_target(y, n_samples)
+    y_array = _validate_plan_target(y, n_samples)
     classifier = is_classifier(estimator)
-    classes = _validate_classes(y_array, classifier)
+    multioutput = y_array is not None and y_array.ndim == 2
+    classes = None if multioutput else _validate_classes(y_array, classifier)
+    per_output = output_classes(y_array) if multioutput and classifier else None
     method_ = _resolve_method(estimator, method, classifier)
     _check_X_test(X, X_test)
+    _check_groups(groups, n_samples)
     family = _check_early_stopping(estimator, early_stopping)
+    if multioutput and family is not None:
+        raise ValueError(
+            f"early_stopping={early_stopping!r} needs a 1-D target, but y has "
+            f"{y_array.shape[1]} columns; run cross_val_oof once per column."
+        )
 
     cv = check_cv(cv, y_array, classifier=classifier)
     split_params, fit_params = _route_params(estimator, cv, groups, params)
+    check_moved_fit_params(estimator, fit_params)
+    if family is None:
+        check_stopping_has_eval_set(estimator, fit_params)
+    else:
+        check_no_eval_set(fit_params, early_stopping)
     folds = [
         (np.asarray(train), np.asarray(test))
         for train, test in cv.split(X, y_array, **split_params)
@@ -374,6 +409,7 @@ def _plan_oof(
         family=family,
         rounds=early_stopping_rounds,
         validation_fraction=validation_fraction,
+        output_classes=per_output,
     )
     return _OOFPlan(
         estimator=estimator,
@@ -428,8 +464,10 @@ class _FoldSettings:
     classes: np.ndarray | None
     early_stopping: bool | str
     family: str | None
-    rounds: int
+    rounds: int | None
     validation_fraction: float
+    # The classes of each column of a 2-D classification target, else None.
+    output_classes: list[np.ndarray] | None = None
 
 
 @dataclass
@@ -441,6 +479,19 @@ class _FoldOutput:
 
 
 # Input checks ---------------------------------------------------------------
+
+
+def _validate_plan_target(y: Any, n_samples: int) -> np.ndarray | None:
+    """Return ``y`` as an array: 1-D, or 2-D for a target with several columns."""
+    if y is None or np.ndim(y) != 2 or np.shape(y)[1] < 2:
+        return _validate_target(y, n_samples)
+    y_array = validate_multioutput_target(y)
+    if y_array.shape[0] != n_samples:
+        raise ValueError(
+            f"X has {n_samples} rows but y has {y_array.shape[0]}; they must match."
+        )
+    _check_target_values(y_array)
+    return y_array
 
 
 def _validate_target(y: Any, n_samples: int) -> np.ndarray | None:
@@ -474,15 +525,48 @@ def _validate_target(y: Any, n_samples: int) -> np.ndarray | None:
         raise ValueError(
             f"y has shape {y_array.shape}; cross_val_oof takes a 1-D target."
         )
-    if y_array.dtype == object and pd.api.types.infer_dtype(y_array) == "string":
-        # Fixed-width strings sort, compare and pickle much faster than Python
-        # string objects, which matters once per fold and per worker.
-        y_array = y_array.astype(str)
     if y_array.shape[0] != n_samples:
         raise ValueError(
             f"X has {n_samples} rows but y has {y_array.shape[0]}; they must match."
         )
+    _check_target_values(y_array)
+    if y_array.dtype == object and pd.api.types.infer_dtype(y_array) == "string":
+        # Fixed-width strings sort, compare and pickle much faster than Python
+        # string objects, which matters once per fold and per worker.
+        y_array = y_array.astype(str)
     return y_array
+
+
+def _check_target_values(y: np.ndarray) -> None:
+    """Reject missing or infinite targets and labels of mixed types.
+
+    Otherwise NaN or None would become a class of its own or fail inside a
+    fold, and mixed labels would fail in sorting with a bare ``TypeError``.
+    """
+    missing = pd.isna(y)
+    if missing.any():
+        first = _first_row(missing)
+        raise ValueError(
+            f"y contains {int(missing.sum())} missing values (NaN, None or NA; "
+            f"the first at position {first}); drop those rows or impute the "
+            "target before cross_val_oof."
+        )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        first = _first_row(~np.isfinite(y))
+        raise ValueError(
+            f"y contains {int((~np.isfinite(y)).sum())} infinite values (the "
+            f"first in row {first}: {y[first]}); drop or clip those rows."
+        )
+    if y.dtype != object:
+        return
+    # Each column of a 2-D target may have its own type, but not two.
+    for values in [y] if y.ndim == 1 else y.T:
+        if pd.api.types.infer_dtype(values) in ("mixed", "mixed-integer"):
+            types = sorted({type(value).__name__ for value in values})
+            raise ValueError(
+                f"y mixes label types {types}; convert it to one type first, "
+                "for example with y.astype(str)."
+            )
 
 
 def _validate_classes(y: np.ndarray | None, classifier: bool) -> np.ndarray | None:
@@ -496,6 +580,10 @@ def _validate_classes(y: np.ndarray | None, classifier: bool) -> np.ndarray | No
             f"y has one class ({classes[0]!r}); a classifier needs at least two."
         )
     return classes
+
+
+def _first_row(flags: np.ndarray) -> int:
+    return int(np.flatnonzero(flags.reshape(flags.shape[0], -1).any(axis=1))[0])
 
 
 def _resolve_method(estimator: Any, method: str, classifier: bool) -> str:
@@ -515,13 +603,25 @@ def _resolve_method(estimator: Any, method: str, classifier: bool) -> str:
 
 
 def _check_X_test(X: Any, X_test: Any) -> None:
-    if X_test is None or not isinstance(X, pd.DataFrame):
+    if X_test is None:
         return
-    if not isinstance(X_test, pd.DataFrame):
+    if _num_samples(X_test) == 0:
+        raise ValueError(
+            "X_test has no rows; pass at least one row, or X_test=None to skip "
+            "test predictions."
+        )
+    if not (isinstance(X, pd.DataFrame) and isinstance(X_test, pd.DataFrame)):
+        n_train, n_test = _num_features(X), _num_features(X_test)
+        if n_train is not None and n_test is not None and n_train != n_test:
+            raise ValueError(
+                f"X_test has {n_test} columns but X has {n_train}; pass the "
+                "same features, in the same order, as X."
+            )
         return
     train_columns = list(X.columns)
     test_columns = list(X_test.columns)
     if train_columns == test_columns:
+        _check_category_columns(X, X_test)
         return
     missing = [c for c in train_columns if c not in set(test_columns)]
     extra = [c for c in test_columns if c not in set(train_columns)]
@@ -532,6 +632,56 @@ def _check_X_test(X: Any, X_test: Any) -> None:
     raise ValueError(
         "X_test has X's columns in another order; reorder it with X_test[X.columns]."
     )
+
+
+def _check_category_columns(X: pd.DataFrame, X_test: pd.DataFrame) -> None:
+    """Reject columns that are ``category`` in only one of X and X_test.
+
+    LightGBM and XGBoost treat such a column as categorical in training and
+    as numeric or text at prediction, and fail only after every fold is
+    fitted, LightGBM with "train and valid dataset categorical_feature do
+    not match".
+    """
+    mismatched = [
+        column
+        for column in X.columns
+        if isinstance(X[column].dtype, pd.CategoricalDtype)
+        != isinstance(X_test[column].dtype, pd.CategoricalDtype)
+    ]
+    if mismatched:
+        dtypes = ", ".join(
+            f"{column!r} ({X[column].dtype} in X, {X_test[column].dtype} in X_test)"
+            for column in mismatched[:5]
+        )
+        raise ValueError(
+            f"These columns are category in only one of X and X_test: {dtypes}. "
+            "Convert X_test first, for example with "
+            "X_test.astype(X.dtypes.to_dict())."
+        )
+
+
+def _num_features(X: Any) -> int | None:
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        shape = np.shape(X)
+    return int(shape[1]) if len(shape) == 2 else None
+
+
+def _check_groups(groups: Any, n_samples: int) -> None:
+    if groups is None:
+        return
+    n_groups = _num_samples(groups)
+    if n_groups != n_samples:
+        raise ValueError(
+            f"X has {n_samples} rows but groups has {n_groups}; pass one group "
+            "label per row."
+        )
+    missing = pd.isna(np.asarray(groups, dtype=object))
+    if missing.any():
+        raise ValueError(
+            f"groups contains {int(missing.sum())} missing values (NaN, None or "
+            "NA); give those rows a group, or drop them."
+        )
 
 
 def _check_early_stopping(estimator: Any, early_stopping: bool | str) -> str | None:
@@ -572,13 +722,23 @@ def _route_params(
 
 
 def _check_partition(folds: list, n_samples: int, cv: Any) -> None:
-    counts = np.bincount(
-        np.concatenate([test for _, test in folds]), minlength=n_samples
-    )
-    if counts.shape[0] != n_samples or np.any(counts != 1):
+    test_rows = np.concatenate([test for _, test in folds])
+    if test_rows.size and (test_rows.min() < 0 or test_rows.max() >= n_samples):
         raise ValueError(
-            f"cv={cv!r} does not put every row in exactly one test fold; "
-            "cross_val_oof needs a partition such as KFold or StratifiedKFold."
+            f"cv={cv!r} gave test indices outside 0..{n_samples - 1}; the folds "
+            "must index the rows of X by position."
+        )
+    counts = np.bincount(test_rows, minlength=n_samples)
+    never, repeated = int(np.sum(counts == 0)), int(np.sum(counts > 1))
+    if never or repeated:
+        raise ValueError(
+            f"cv={cv!r} does not put every row in exactly one test fold: "
+            f"{never} rows are in no test fold and {repeated} in more than one. "
+            "cross_val_oof needs a partition such as KFold, StratifiedKFold or "
+            "GroupKFold. For splitters that leave rows out or repeat them "
+            "(TimeSeriesSplit, ShuffleSplit, RepeatedKFold) use "
+            "sklearn.model_selection.cross_validate, or call cross_val_oof "
+            "once per repeat."
         )
     for fold, (_, test) in enumerate(folds):
         if test.shape[0] == 0:
@@ -721,6 +881,13 @@ def _predict(
     settings: _FoldSettings,
     encoded: bool,
 ) -> np.ndarray:
+    if settings.output_classes is not None and settings.method != "predict":
+        return flatten_scores(
+            getattr(estimator, settings.method)(X),
+            estimator,
+            settings.output_classes,
+            settings.method,
+        )
     predictions = np.asarray(getattr(estimator, settings.method)(X))
     classes = settings.classes
     if classes is None:
@@ -779,6 +946,8 @@ def _average_test(outputs: list[_FoldOutput], average: str, settings: _FoldSetti
         codes = np.searchsorted(classes, stacked)
         votes = np.apply_along_axis(np.bincount, 0, codes, minlength=len(classes))
         return classes[votes.argmax(axis=0)]
+    if settings.method == "predict" and settings.output_classes is not None:
+        return vote_labels(stacked)
     if average == "rank":
         ranks = rankdata(stacked, axis=1) / stacked.shape[1]
         return ranks.mean(axis=0)
@@ -786,7 +955,12 @@ def _average_test(outputs: list[_FoldOutput], average: str, settings: _FoldSetti
 
 
 def _to_output(
-    predictions: np.ndarray, X: Any, classes: Any, y: Any, method: str
+    predictions: np.ndarray,
+    X: Any,
+    classes: Any,
+    y: Any,
+    method: str,
+    per_output: list[np.ndarray] | None = None,
 ) -> Any:
     """Give the public layout: binary keeps classes_[1]; pandas keeps the index."""
     scores_positive_class = classes is not None and method != "predict"
@@ -794,13 +968,36 @@ def _to_output(
         predictions = predictions[:, 1]
     if not isinstance(X, (pd.DataFrame, pd.Series)):
         return predictions
+    if predictions.ndim == 2 and classes is None:
+        scored = None if method == "predict" else per_output
+        columns = output_columns(y, scored)
+        return pd.DataFrame(predictions, index=X.index, columns=columns)
     if predictions.ndim == 2:
         return pd.DataFrame(predictions, index=X.index, columns=list(classes))
     if scores_positive_class and classes.shape[0] == 2:
         name = classes[1]
     else:
         name = getattr(y, "name", None)
-    return pd.Series(predictions, index=X.index, name=name)
+    output = pd.Series(predictions, index=X.index, name=name)
+    if classes is not None and method == "predict":
+        output = _as_target_dtype(output, y)
+    return output
+
+
+def _as_target_dtype(labels: pd.Series, y: Any) -> pd.Series:
+    """Give predicted labels the pandas dtype of ``y``.
+
+    ``category``, nullable (``Int64``, ``boolean``) and ``string`` targets
+    are converted to NumPy arrays for fitting, and the predicted labels
+    would otherwise come back as plain NumPy dtypes.
+    """
+    if isinstance(y, pd.DataFrame):
+        y = y.iloc[:, 0]
+    if not isinstance(y, pd.Series):
+        return labels
+    if isinstance(y.dtype, pd.api.extensions.ExtensionDtype):
+        return labels.astype(y.dtype)
+    return labels
 
 
 # Scoring ---------------------------------------------------------------------
@@ -816,6 +1013,12 @@ def _score(
 ) -> dict[str, Any] | None:
     if scoring is None:
         return None
+    if settings.output_classes is not None and settings.method != "predict":
+        raise ValueError(
+            f"scoring={scoring!r} with a multi-output target needs "
+            f"method='predict', not {settings.method!r}. Score oof_ directly "
+            "instead, for example roc_auc_score(y, result.oof_)."
+        )
     scorer = check_scoring(estimator, scoring=scoring)
     cached = _PrecomputedPredictions(oof, settings.method, settings.classes)
     rows = np.arange(oof.shape[0]).reshape(-1, 1)

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.model_selection._split import GroupsConsumerMixin, _BaseKFold
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples, column_or_1d
 
 from sktricks.exceptions import SktricksWarning
@@ -82,6 +84,30 @@ def _check_continuous_target(y: Any, n_samples: int) -> np.ndarray:
     y = y.astype(float)
     if not np.all(np.isfinite(y)):
         raise ValueError("y contains NaN or infinity; drop or impute those rows.")
+    return y
+
+
+def _check_no_missing(values: np.ndarray, name: str, fix: str) -> None:
+    missing = pd.isna(values)
+    if missing.any():
+        raise ValueError(
+            f"{name} contains {int(missing.sum())} missing values (NaN, None or "
+            f"NA); {fix}."
+        )
+
+
+def _check_class_labels(y: Any, n_samples: int) -> np.ndarray:
+    """Return ``y`` as a 1-D array of class labels, or raise for missing
+    values and continuous targets."""
+    y = _check_finite_target(y, n_samples)
+    _check_no_missing(y, "y", "drop those rows or impute the target")
+    kind = type_of_target(y, input_name="y")
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            f"y is a {kind} target, but this splitter stratifies on class "
+            "labels. For a continuous target use BinnedStratifiedKFold, or "
+            "bin y first, for example with pd.qcut(y, 10, labels=False)."
+        )
     return y
 
 
@@ -261,7 +287,9 @@ class MultilabelStratifiedKFold(_BaseKFold):
     def _check_labels(self, y: Any, n_samples: int) -> np.ndarray:
         if y is None:
             raise ValueError("y is None; pass the 0/1 label matrix to stratify on.")
-        labels = np.asarray(y)
+        # A sparse indicator matrix, as MultiLabelBinarizer(sparse_output=True)
+        # returns, would become a 0-d object array under np.asarray.
+        labels = y.toarray() if sp.issparse(y) else np.asarray(y)
         if labels.ndim == 1:
             labels = labels.reshape(-1, 1)
         if labels.ndim != 2 or labels.shape[0] != n_samples:
@@ -269,8 +297,14 @@ class MultilabelStratifiedKFold(_BaseKFold):
                 f"y must have shape (n_samples={n_samples}, n_labels); "
                 f"got {labels.shape}."
             )
-        if not np.isin(labels, (0, 1)).all():
-            raise ValueError("y must contain only 0 and 1 (a label indicator matrix).")
+        invalid = ~np.isin(labels, (0, 1))
+        if invalid.any():
+            examples = pd.unique(labels[invalid].ravel())[:3].tolist()
+            raise ValueError(
+                f"y must contain only 0 and 1 (a label indicator matrix), but it "
+                f"contains {examples}. Binarize label lists with "
+                "sklearn.preprocessing.MultiLabelBinarizer and fill missing labels."
+            )
         counts = labels.sum(axis=0)
         if counts.max() > 0:
             _check_stratum_sizes(counts[counts > 0], self.n_splits, "label")
@@ -349,6 +383,22 @@ def _check_time_groups(groups: np.ndarray) -> None:
         )
 
 
+def _time_sortable(groups: Any) -> Any:
+    """Turn time-zone-aware timestamps and pandas periods into UTC datetimes.
+
+    NumPy has no dtype for either, so they would reach the splitter as
+    ``object`` arrays and be rejected like text.
+    """
+    if not isinstance(groups, (pd.Series, pd.Index)):
+        return groups
+    values = pd.Series(groups)
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.start_time.to_numpy()
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    return groups
+
+
 class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
     """Walk-forward split over time-ordered groups with a purge gap.
 
@@ -419,7 +469,7 @@ class PurgedGroupTimeSeriesSplit(GroupsConsumerMixin):
         n_samples = _num_samples(X)
         if groups is None:
             raise ValueError("groups is None; pass the time period of each row.")
-        groups = column_or_1d(groups, warn=False)
+        groups = column_or_1d(_time_sortable(groups), warn=False)
         if groups.shape[0] != n_samples:
             raise ValueError(
                 f"X has {n_samples} rows but groups has {groups.shape[0]}."
@@ -452,19 +502,21 @@ def _assign_groups(
     """Assign each group to the fold whose class counts it brings closest to
     the ideal share, visiting groups in random order.
 
-    The cost of a fold is the squared distance of its class counts from
-    ``class_total / n_splits``. Ties go to the smaller fold, then the lower
-    fold number. An empty fold always costs least, so no fold stays empty.
+    Adding group counts ``c`` to fold counts ``b`` moves the squared distance
+    from the ideal share ``t = class_total / n_splits`` by
+    ``|c|**2 + 2 c.(b - t)``. Only ``c.b`` differs between folds, so the
+    fold with the smallest ``c.b`` wins. It is computed on integer counts,
+    because rounding noise in a float difference of squared distances can
+    beat the ties below. Ties go to the smaller fold, then the lower fold
+    number. An empty fold has ``c.b = 0``, the minimum, and size 0, so no
+    fold stays empty while groups remain.
     """
-    target = counts.sum(axis=0) / n_splits
-    fold_counts = np.zeros((n_splits, counts.shape[1]))
-    fold_sizes = np.zeros(n_splits)
+    counts = counts.astype(np.int64)
+    fold_counts = np.zeros((n_splits, counts.shape[1]), dtype=np.int64)
+    fold_sizes = np.zeros(n_splits, dtype=np.int64)
     assignment = np.empty(counts.shape[0], dtype=int)
     for group in rng.permutation(counts.shape[0]):
-        after = fold_counts + counts[group]
-        cost = ((after - target) ** 2).sum(axis=1) - ((fold_counts - target) ** 2).sum(
-            axis=1
-        )
+        cost = fold_counts @ counts[group]
         fold = np.lexsort((np.arange(n_splits), fold_sizes, cost))[0]
         assignment[group] = fold
         fold_counts[fold] += counts[group]
@@ -532,7 +584,7 @@ class RepeatedStratifiedGroupKFold(GroupsConsumerMixin):
     def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Generate train and test indices; ``y`` and ``groups`` are required."""
         n_samples = _num_samples(X)
-        y = _check_finite_target(y, n_samples)
+        y = _check_class_labels(y, n_samples)
         if groups is None:
             raise ValueError("groups is None; pass the group of each row.")
         groups = column_or_1d(groups, warn=False)
@@ -540,6 +592,7 @@ class RepeatedStratifiedGroupKFold(GroupsConsumerMixin):
             raise ValueError(
                 f"X has {n_samples} rows but groups has {groups.shape[0]}."
             )
+        _check_no_missing(groups, "groups", "give those rows a group or drop them")
         classes, y_codes = np.unique(y, return_inverse=True)
         _check_stratum_sizes(np.bincount(y_codes), self.n_splits, "class")
         group_labels, group_codes = np.unique(groups, return_inverse=True)
@@ -549,7 +602,7 @@ class RepeatedStratifiedGroupKFold(GroupsConsumerMixin):
                 f"({group_labels.shape[0]}); lower n_splits."
             )
 
-        counts = np.zeros((group_labels.shape[0], classes.shape[0]))
+        counts = np.zeros((group_labels.shape[0], classes.shape[0]), dtype=np.int64)
         np.add.at(counts, (group_codes, y_codes), 1)
         rng = check_random_state(self.random_state)
         for _ in range(self.n_repeats):

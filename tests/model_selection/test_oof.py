@@ -12,7 +12,11 @@ import sklearn
 from lightgbm import LGBMClassifier, LGBMRegressor
 from scipy.stats import rankdata
 from sklearn.base import clone
-from sklearn.datasets import make_classification, make_regression
+from sklearn.datasets import (
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
@@ -23,17 +27,25 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
+    RepeatedStratifiedKFold,
     ShuffleSplit,
     StratifiedKFold,
     StratifiedShuffleSplit,
+    TimeSeriesSplit,
     cross_val_predict,
 )
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from xgboost import XGBClassifier, XGBRegressor
 
-from sktricks.model_selection import OOFResult, cross_val_oof
+from sktricks.model_selection import (
+    MultilabelStratifiedKFold,
+    OOFResult,
+    cross_val_oof,
+)
 
 
 @pytest.fixture
@@ -802,3 +814,397 @@ def test_cross_val_oof_uncopyable_callback_raises(binary):
 
     with pytest.raises(TypeError, match="cannot be deep-copied"):
         cross_val_oof(_lgbm(), X, y, cv=3, params={"callbacks": [LockedCallback()]})
+
+
+# Targets, groups and test rows that cannot be used ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("estimator", "y", "message"),
+    [
+        (
+            LogisticRegression(),
+            np.r_[0.0, np.nan, np.tile([0.0, 1.0], 99)],
+            "1 missing",
+        ),
+        (
+            LogisticRegression(),
+            np.array([None, *["a", "b"] * 99, "a"], dtype=object),
+            "first at position 0",
+        ),
+        (Ridge(), np.r_[np.nan, np.nan, np.arange(198.0)], "2 missing"),
+        (Ridge(), np.r_[np.arange(199.0), np.inf], "1 infinite values"),
+        (Ridge(), pd.Series(np.r_[-np.inf, np.arange(199.0)]), "1 infinite values"),
+    ],
+)
+def test_cross_val_oof_unusable_target_values_raise(binary, estimator, y, message):
+    # NaN and None used to become a class of their own for classifiers.
+    X, _ = binary
+    with pytest.raises(ValueError, match=message):
+        cross_val_oof(estimator, X, y, cv=3)
+
+
+def test_cross_val_oof_mixed_label_types_raise(binary):
+    X, y = binary
+    mixed = np.array(["yes" if label else 0 for label in y], dtype=object)
+    with pytest.raises(ValueError, match=r"mixes label types \['int', 'str'\]"):
+        cross_val_oof(LogisticRegression(), X, mixed, cv=3)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "boolean", "category", "string"])
+def test_cross_val_oof_predicted_labels_keep_pandas_dtype(binary, dtype):
+    X, y = binary
+    X_frame = pd.DataFrame(X)
+    values = {"Int64": y + 10, "boolean": y == 1, "category": np.array(["n", "p"])[y]}
+    values["string"] = values["category"]
+    y_series = pd.Series(values[dtype], dtype=dtype, name="target")
+
+    result = cross_val_oof(
+        LogisticRegression(),
+        X_frame,
+        y_series,
+        cv=3,
+        X_test=X_frame[:7],
+        method="predict",
+    )
+
+    assert result.oof_.dtype == y_series.dtype
+    assert result.test_.dtype == y_series.dtype
+    expected = cross_val_predict(
+        LogisticRegression(), X, np.asarray(values[dtype]), cv=3
+    )
+    np.testing.assert_array_equal(result.oof_.to_numpy(dtype=object), expected)
+
+
+def test_cross_val_oof_unusable_X_test_raises(binary):
+    X, y = binary
+    with pytest.raises(ValueError, match="X_test has no rows"):
+        cross_val_oof(LogisticRegression(), X, y, X_test=X[:0])
+    with pytest.raises(ValueError, match="X_test has 5 columns but X has 6"):
+        cross_val_oof(LogisticRegression(), X, y, X_test=X[:10, :5])
+
+
+def test_cross_val_oof_groups_checked(binary):
+    X, y = binary
+    with pytest.raises(ValueError, match="X has 200 rows but groups has 100"):
+        cross_val_oof(
+            LogisticRegression(), X, y, groups=np.arange(100), cv=GroupKFold(3)
+        )
+    groups = pd.Series(np.arange(200) // 10, dtype="Int64")
+    groups[[3, 4]] = pd.NA
+    with pytest.raises(ValueError, match="groups contains 2 missing values"):
+        cross_val_oof(LogisticRegression(), X, y, groups=groups, cv=GroupKFold(3))
+
+
+@pytest.mark.parametrize(
+    ("cv", "never", "repeated"),
+    [
+        # TimeSeriesSplit(3) on 200 rows tests the last 3 blocks of 50 rows.
+        (TimeSeriesSplit(3), 50, 0),
+        (RepeatedStratifiedKFold(n_splits=2, n_repeats=2, random_state=0), 0, 200),
+    ],
+)
+def test_cross_val_oof_non_partition_message_counts(binary, cv, never, repeated):
+    X, y = binary
+    message = f"{never} rows are in no test fold and {repeated} in more than one"
+    with pytest.raises(ValueError, match=message):
+        cross_val_oof(LogisticRegression(), X, y, cv=cv)
+
+
+# Early stopping: evaluation sets and rounds set on the model ---------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "params"),
+    [
+        (XGBClassifier(n_estimators=20), {"eval_set": "ES"}),
+        (_lgbm(), {"eval_X": "ES", "eval_y": "ES"}),
+        (make_pipeline(StandardScaler(), _lgbm()), {"lgbmclassifier__eval_set": "ES"}),
+        (HistGradientBoostingClassifier(), {"X_val": "ES"}),
+    ],
+)
+def test_cross_val_oof_early_stopping_rejects_user_eval_set(binary, model, params):
+    # The fold's own evaluation set used to be silently replaced (eval_X) or
+    # to collide with the user's ("multiple values for keyword 'eval_set'").
+    X, y = binary
+    params = {key: [(X, y)] for key in params}
+    with pytest.raises(ValueError, match="builds each fold's evaluation set"):
+        cross_val_oof(model, X, y, cv=3, early_stopping=True, params=params)
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "source"),
+    [
+        (XGBClassifier(early_stopping_rounds=5), {}, "XGBClassifier sets 5"),
+        (_lgbm(early_stopping_round=7), {}, "LGBMClassifier sets 7"),
+        (_lgbm(n_iter_no_change=4), {}, "LGBMClassifier sets 4"),
+        (
+            _lgbm(),
+            {"callbacks": [lgb.early_stopping(5)]},
+            "params contains a LightGBM early_stopping callback",
+        ),
+    ],
+)
+def test_cross_val_oof_model_stopping_without_eval_set_raises(
+    binary, model, params, source
+):
+    X, y = binary
+    with pytest.raises(ValueError, match=f"{source}.*early_stopping=True"):
+        cross_val_oof(model, X, y, cv=3, params=params)
+
+
+def test_cross_val_oof_rounds_default_to_model_setting(binary):
+    # cross_val_oof used to replace XGBoost's early_stopping_rounds with its
+    # own default of 50 rounds.
+    X, y = binary
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    xgb_model = XGBClassifier(
+        n_estimators=300, learning_rate=0.1, early_stopping_rounds=4, n_jobs=1
+    )
+    lgb_model = _lgbm(early_stopping_round=4)
+
+    xgb_result = cross_val_oof(xgb_model, X, y, cv=cv, early_stopping=True)
+    lgb_result = cross_val_oof(lgb_model, X, y, cv=cv, early_stopping=True)
+
+    xgb_best, xgb_best_50, lgb_best = [], [], []
+    for train, test in cv.split(X, y):
+        for rounds, best in ((4, xgb_best), (50, xgb_best_50)):
+            fitted = clone(xgb_model).set_params(early_stopping_rounds=rounds)
+            fitted.fit(X[train], y[train], eval_set=[(X[test], y[test])], verbose=False)
+            best.append(fitted.best_iteration + 1)
+        fitted = _lgbm().fit(
+            X[train],
+            y[train],
+            **_eval(X[test], y[test]),
+            callbacks=[lgb.early_stopping(4, verbose=False)],
+        )
+        lgb_best.append(fitted.best_iteration_)
+    assert xgb_best != xgb_best_50  # 4 and 50 rounds stop at different rounds
+    np.testing.assert_array_equal(xgb_result.best_iterations_, xgb_best)
+    np.testing.assert_array_equal(lgb_result.best_iterations_, lgb_best)
+
+
+def test_cross_val_oof_explicit_rounds_replace_model_setting(binary):
+    # LightGBM adds its own callback for early_stopping_round, and the
+    # smaller count used to win over early_stopping_rounds.
+    X, y = binary
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+
+    result = cross_val_oof(
+        _lgbm(early_stopping_round=1),
+        X,
+        y,
+        cv=cv,
+        early_stopping=True,
+        early_stopping_rounds=30,
+    )
+
+    expected = [
+        _lgbm()
+        .fit(
+            X[train],
+            y[train],
+            **_eval(X[test], y[test]),
+            callbacks=[lgb.early_stopping(30, verbose=False)],
+        )
+        .best_iteration_
+        for train, test in cv.split(X, y)
+    ]
+    np.testing.assert_array_equal(result.best_iterations_, expected)
+
+
+def test_cross_val_oof_lightgbm_dart_reports_all_rounds(binary):
+    # LightGBM disables early stopping for dart and leaves best_iteration_ at
+    # 0, while the model predicts with every tree.
+    X, y = binary
+    model = LGBMClassifier(boosting_type="dart", n_estimators=15, n_jobs=1, verbose=-1)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+
+    result = cross_val_oof(model, X, y, cv=cv, early_stopping=True)
+
+    np.testing.assert_array_equal(result.best_iterations_, [15, 15, 15])
+    for fitted, (_, test) in zip(result.estimators_, result.folds_, strict=True):
+        all_trees = fitted.predict_proba(X[test], num_iteration=15)[:, 1]
+        np.testing.assert_allclose(result.oof_[test], all_trees)
+
+
+def test_cross_val_oof_xgboost_predicts_with_best_iteration(binary):
+    X, y = binary
+    y = np.where(np.random.default_rng(0).random(len(y)) < 0.25, 1 - y, y)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    model = XGBClassifier(n_estimators=300, learning_rate=0.5, max_depth=6, n_jobs=1)
+
+    result = cross_val_oof(
+        model, X, y, cv=cv, early_stopping=True, early_stopping_rounds=5
+    )
+
+    for fitted, best, (_, test) in zip(
+        result.estimators_, result.best_iterations_, result.folds_, strict=True
+    ):
+        n_rounds = fitted.get_booster().num_boosted_rounds()
+        assert best < n_rounds  # training ran past the best round
+        at_best = fitted.predict_proba(X[test], iteration_range=(0, best))[:, 1]
+        at_last = fitted.predict_proba(X[test], iteration_range=(0, n_rounds))[:, 1]
+        np.testing.assert_allclose(result.oof_[test], at_best, rtol=1e-6)
+        assert not np.allclose(result.oof_[test], at_last)
+
+
+def test_cross_val_oof_category_column_kind_checked():
+    # LightGBM used to fail after every fold was fitted, with "train and
+    # valid dataset categorical_feature do not match".
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=150), "c": pd.Categorical(rng.choice(list("uvw"), 150))}
+    )
+    y = ((X["a"] > 0) ^ (X["c"] == "u")).astype(int)
+    model = LGBMClassifier(n_estimators=20, n_jobs=1, verbose=-1)
+    X_test = X[:20].astype({"c": object})
+
+    with pytest.raises(ValueError, match=r"'c' \(category in X, object in X_test\)"):
+        cross_val_oof(model, X, y, cv=3, X_test=X_test)
+
+    converted = cross_val_oof(
+        model, X, y, cv=3, X_test=X_test.astype(X.dtypes.to_dict())
+    )
+    expected = cross_val_oof(model, X, y, cv=3, X_test=X[:20])
+    np.testing.assert_allclose(converted.test_, expected.test_)
+
+
+@pytest.mark.parametrize(
+    ("model", "key", "message"),
+    [
+        (_lgbm(), "early_stopping_rounds", "early_stopping_rounds=10 to cross_val_oof"),
+        (
+            XGBClassifier(),
+            "early_stopping_rounds",
+            "early_stopping_rounds=10 to cross_val_oof",
+        ),
+        (
+            make_pipeline(StandardScaler(), XGBClassifier()),
+            "xgbclassifier__early_stopping_rounds",
+            "early_stopping_rounds=10 to cross_val_oof",
+        ),
+        (XGBClassifier(), "eval_metric", r"XGBClassifier\(eval_metric=10\)"),
+    ],
+)
+def test_cross_val_oof_moved_fit_params_named(binary, model, key, message):
+    # The libraries' own error was "fit() got an unexpected keyword
+    # argument", raised in every fold, without the replacement.
+    X, y = binary
+    with pytest.raises(TypeError, match=message):
+        cross_val_oof(model, X, y, cv=3, params={key: 10})
+
+
+# Multi-output targets ------------------------------------------------------------
+
+
+def _multilabel():
+    return make_multilabel_classification(n_samples=120, n_classes=4, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        RandomForestClassifier(n_estimators=10, random_state=0),
+        MultiOutputClassifier(LogisticRegression()),
+        OneVsRestClassifier(LogisticRegression()),
+    ],
+)
+def test_cross_val_oof_multilabel_matches_cross_val_predict(estimator):
+    # cross_val_oof used to reject every 2-D target, so MultilabelStratifiedKFold
+    # could not be used with it.
+    X, Y = _multilabel()
+    cv = MultilabelStratifiedKFold(3, shuffle=True, random_state=0)
+
+    result = cross_val_oof(estimator, X, Y, cv=cv)
+
+    expected = cross_val_predict(
+        estimator, X, Y, cv=list(cv.split(X, Y)), method="predict_proba"
+    )
+    if isinstance(expected, list):
+        expected = np.column_stack([scores[:, 1] for scores in expected])
+    assert result.oof_.shape == (120, 4)
+    np.testing.assert_allclose(result.oof_, expected)
+    assert [labels.tolist() for labels in result.classes_] == [[0, 1]] * 4
+
+
+def test_cross_val_oof_multilabel_label_missing_in_fold():
+    X, Y = _multilabel()
+    Y = Y.copy()
+    Y[:, 3] = 0
+    Y[:2, 3] = 1  # only the first fold of KFold(3) tests the label's rows
+    model = RandomForestClassifier(n_estimators=10, random_state=0)
+
+    result = cross_val_oof(model, X, Y, cv=KFold(3))
+
+    expected = np.zeros(Y.shape)
+    for train, test in KFold(3).split(X):
+        fitted = clone(model).fit(X[train], Y[train])
+        for column, scores in enumerate(fitted.predict_proba(X[test])):
+            if 1 in fitted.classes_[column]:
+                expected[test, column] = scores[:, 1]
+    np.testing.assert_allclose(result.oof_, expected)
+    assert result.oof_[:40, 3].max() == 0.0
+
+
+def test_cross_val_oof_multioutput_pandas_layout():
+    X, Y = _multilabel()
+    X_frame = pd.DataFrame(X, index=np.arange(120) + 500)
+    Y_frame = pd.DataFrame(
+        {
+            "flag": np.array(["no", "yes"])[Y[:, 0]],
+            "level": np.array(["lo", "mid", "hi"])[np.arange(120) % 3],
+        }
+    )
+    model = RandomForestClassifier(n_estimators=10, random_state=0)
+
+    scores = cross_val_oof(model, X_frame, Y_frame, cv=KFold(3))
+    labels = cross_val_oof(
+        model,
+        X_frame,
+        Y_frame,
+        cv=KFold(3),
+        method="predict",
+        X_test=X_frame[:5],
+    )
+    multilabel = cross_val_oof(
+        model, X, Y, cv=KFold(3), method="predict", scoring="accuracy"
+    )
+
+    assert scores.oof_.columns.tolist() == [
+        ("flag", "yes"),
+        ("level", "hi"),
+        ("level", "lo"),
+        ("level", "mid"),
+    ]
+    assert scores.oof_.index.equals(X_frame.index)
+    np.testing.assert_allclose(scores.oof_["level"].sum(axis=1), 1.0)
+    expected = cross_val_predict(model, X, Y_frame.to_numpy(), cv=KFold(3))
+    assert labels.oof_.columns.tolist() == ["flag", "level"]
+    np.testing.assert_array_equal(labels.oof_.to_numpy(), expected)
+    assert labels.test_.shape == (5, 2)
+    subset_accuracy = np.mean((multilabel.oof_ == Y).all(axis=1))
+    assert multilabel.scores_["overall"] == pytest.approx(subset_accuracy)
+
+
+def test_cross_val_oof_multioutput_regression_matches():
+    X, Y = make_regression(
+        n_samples=120, n_features=5, n_targets=3, noise=1.0, random_state=0
+    )
+    result = cross_val_oof(Ridge(), X, Y, cv=KFold(4), scoring="r2")
+
+    np.testing.assert_allclose(
+        result.oof_, cross_val_predict(Ridge(), X, Y, cv=KFold(4))
+    )
+    assert result.classes_ is None
+
+
+def test_cross_val_oof_multioutput_unsupported_options_raise():
+    X, Y = _multilabel()
+    model = RandomForestClassifier(n_estimators=5, random_state=0)
+    with pytest.raises(ValueError, match="needs method='predict'"):
+        cross_val_oof(model, X, Y, cv=3, scoring="roc_auc")
+    with pytest.raises(ValueError, match="needs a 1-D target, but y has 4 columns"):
+        cross_val_oof(
+            HistGradientBoostingRegressor(), X, Y.astype(float), early_stopping=True
+        )

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -405,3 +406,86 @@ def test_binned_stratified_kfold_accepts_numeric_object_target():
     y = np.array([1, 2.5, 3, 4.5] * 2, dtype=object)
     folds = list(BinnedStratifiedKFold(2, n_bins=2).split(np.zeros(8), y))
     assert len(folds) == 2
+
+
+def test_repeated_stratified_group_kfold_no_empty_fold():
+    # With as many groups as folds, every fold must get one group. Rounding
+    # noise in float costs used to beat the smaller-fold tie-break and leave
+    # a fold empty.
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n_splits = int(rng.integers(2, 6))
+        sizes = rng.integers(1, 5, size=n_splits)
+        groups = np.repeat(np.arange(n_splits), sizes)
+        y = rng.integers(0, 3, size=groups.size)
+        if np.bincount(y).max() < n_splits:
+            continue
+        splitter = RepeatedStratifiedGroupKFold(n_splits, 2, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SktricksWarning)
+            splits = list(splitter.split(y, y, groups))
+        for repeat in range(2):
+            _assert_partition(
+                splits[repeat * n_splits : (repeat + 1) * n_splits], y.size
+            )
+
+
+@pytest.mark.parametrize(
+    ("y", "groups", "message"),
+    [
+        (
+            np.r_[np.nan, np.tile([0.0, 1.0], 10)[1:]],
+            np.arange(20) // 2,
+            "y contains 1",
+        ),
+        (np.tile([0, 1], 10), np.r_[np.nan, np.arange(19.0)], "groups contains 1"),
+        (
+            np.tile([0, 1], 10),
+            pd.Series(np.r_[pd.NA, np.arange(19)], dtype="Int64"),
+            "groups contains 1",
+        ),
+        (np.linspace(0, 1, 20), np.arange(20), "continuous target.*Binned"),
+    ],
+)
+def test_repeated_stratified_group_kfold_rejects_unusable_input(y, groups, message):
+    splitter = RepeatedStratifiedGroupKFold(2, 1, random_state=0)
+    with pytest.raises(ValueError, match=message):
+        list(splitter.split(np.zeros(20), y, groups))
+
+
+def test_multilabel_stratified_kfold_sparse_labels():
+    labels = (np.random.default_rng(0).random((60, 4)) < 0.3).astype(int)
+    splitter = MultilabelStratifiedKFold(3)
+
+    dense = [test.tolist() for _, test in splitter.split(labels, labels)]
+    sparse = [
+        test.tolist() for _, test in splitter.split(labels, sp.csr_matrix(labels))
+    ]
+
+    assert sparse == dense
+
+
+def test_multilabel_stratified_kfold_names_invalid_values():
+    labels = np.ones((12, 2))
+    labels[0, 0] = np.nan
+    labels[1, 1] = 2
+    with pytest.raises(ValueError, match=r"contains \[nan, 2\.0\]"):
+        list(MultilabelStratifiedKFold(2).split(labels, labels))
+
+
+@pytest.mark.parametrize("kind", ["utc", "other_zone", "period"])
+def test_purged_split_accepts_zoned_and_period_groups(kind):
+    months = pd.date_range("2020-01-01", periods=12, freq="MS").repeat(10)
+    naive = pd.Series(months)
+    groups = {
+        "utc": naive.dt.tz_localize("UTC"),
+        "other_zone": naive.dt.tz_localize("Asia/Tokyo"),
+        "period": naive.dt.to_period("M"),
+    }[kind]
+    splitter = PurgedGroupTimeSeriesSplit(3, gap=1)
+    X = np.zeros((120, 1))
+
+    expected = [test.tolist() for _, test in splitter.split(X, groups=naive)]
+    got = [test.tolist() for _, test in splitter.split(X, groups=groups)]
+
+    assert got == expected
