@@ -526,7 +526,7 @@ def fit_layer_out_of_fold(
                 scoring=None,
                 params=spec.params,
                 early_stopping=stop,
-                early_stopping_rounds=50,
+                early_stopping_rounds=None,
                 validation_fraction=0.1,
                 random_state=random_state,
             )
@@ -609,7 +609,7 @@ def _fit_any_folds(
         classes=classes,
         early_stopping=early_stopping,
         family=boosting_family(estimator) if early_stopping else None,
-        rounds=50,
+        rounds=None,
         validation_fraction=0.1,
     )
     seeds = check_random_state(random_state).randint(

@@ -317,3 +317,41 @@ def test_ensemble_selection_inner_early_stopping_stops_every_fold():
         isinstance(model, LogisticRegression)
         for model in selection.estimators_[1].models
     )
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_ensemble_early_stopping_keeps_the_model_own_rounds(library):
+    # The model's own early-stopping rounds win over the default of 50, as
+    # in cross_val_oof; checked against a hand fit per fold with those rounds.
+    module = pytest.importorskip(library)
+    X, y = make_classification(n_samples=300, n_features=8, flip_y=0.3, random_state=4)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    if library == "lightgbm":
+        booster = module.LGBMClassifier(
+            n_estimators=400,
+            learning_rate=0.3,
+            early_stopping_round=3,
+            verbose=-1,
+            random_state=0,
+        )
+    else:
+        booster = module.XGBClassifier(
+            n_estimators=400, learning_rate=0.3, early_stopping_rounds=3
+        )
+    selection = EnsembleSelectionClassifier(
+        [("boost", booster), ("lr", LogisticRegression())],
+        cv=folds,
+        early_stopping=True,
+    ).fit(X, y)
+
+    for model, (train, test) in zip(
+        selection.estimators_[0].models, folds, strict=True
+    ):
+        hand = clone(booster).fit(X[train], y[train], eval_set=[(X[test], y[test])])
+        if library == "lightgbm":
+            assert model.best_iteration_ == hand.best_iteration_
+            # Early stopping at 50 rounds would keep at least that many more.
+            assert model.n_estimators_ < hand.best_iteration_ + 50
+        else:
+            assert model.best_iteration == hand.best_iteration
+            assert model.get_booster().num_boosted_rounds() == hand.best_iteration + 4
