@@ -17,6 +17,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.metrics import accuracy_score, log_loss, r2_score, roc_auc_score
 from sklearn.utils._metadata_requests import MetadataRouter
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -38,7 +39,6 @@ from sktricks.ensemble._base import (
     prepare_target,
     resolve_method,
     route_params,
-    score_predictions,
     take_params,
     take_rows,
     validate_input,
@@ -91,6 +91,35 @@ def _full_length(
         padded[rows] = values
         full[name] = padded
     return full
+
+
+def guard_score(
+    metric: str,
+    y: np.ndarray,
+    predictions: np.ndarray,
+    classes: np.ndarray | None,
+    sample_weight: np.ndarray | None,
+) -> float:
+    """Score out-of-fold predictions for the guard; higher is better.
+
+    ``predictions`` are probabilities with one column per class, binary
+    decision values, labels or regression values, as ``metric`` needs.
+    Probabilities are turned into labels for accuracy.
+    """
+    if metric == "r2":
+        return float(r2_score(y, predictions, sample_weight=sample_weight))
+    if metric == "log_loss":
+        return -float(
+            log_loss(y, predictions, labels=classes, sample_weight=sample_weight)
+        )
+    if metric == "roc_auc":
+        scores = predictions[:, 1] if predictions.ndim == 2 else predictions
+        positive = y == classes[1]
+        return float(roc_auc_score(positive, scores, sample_weight=sample_weight))
+    labels = (
+        classes[predictions.argmax(axis=1)] if predictions.ndim == 2 else predictions
+    )
+    return float(accuracy_score(y, labels, sample_weight=sample_weight))
 
 
 class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
@@ -218,6 +247,7 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
         if classes is not None:
             self.classes_ = classes
         layers = self._layers()
+        self._check_passthrough_names(X, layers, classes)
         final = self._final_or_default()
         sample_weight = check_sample_weight(sample_weight, X)
         routed = route_params(
@@ -264,6 +294,7 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             take_params(X, routed.split, rows),
             classes,
             final_params,
+            None if sample_weight is None else sample_weight[covered],
         )
         self.selected_ = self._select()
         return self
@@ -337,6 +368,30 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             fitted.append(base)
         return features, fitted, None
 
+    def _check_passthrough_names(self, X, layers, classes) -> None:
+        """Reject input columns named like a model's stacked column.
+
+        With ``passthrough=True`` the stacked columns and the original ones
+        meet in one DataFrame, where a shared name would be ambiguous.
+        """
+        if not self.passthrough or not isinstance(X, pd.DataFrame):
+            return
+        suffixes = [""] if classes is None else ["", *(f"_{c}" for c in classes)]
+        stacked = {
+            f"{name}{suffix}": name
+            for layer in layers
+            for name, _ in layer
+            for suffix in suffixes
+        }
+        clashes = [column for column in X.columns if column in stacked]
+        if clashes:
+            models = sorted({stacked[column] for column in clashes})
+            raise ValueError(
+                f"With passthrough=True the input columns {clashes} would share "
+                f"their names with the stacked predictions of {models}. Rename "
+                "those models in estimators, or the columns."
+            )
+
     def _next_input(self, features, fitted, X, rows):
         """Stack one layer's features, with the original columns if asked."""
         names = [n for base in fitted for n in self._names(base, features[base.name])]
@@ -379,12 +434,27 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
 
     # The guard ---------------------------------------------------------------
 
-    def _scores(self, first_oof, layer_input, y, split_params, classes, final_params):
+    def _scores(
+        self,
+        first_oof,
+        layer_input,
+        y,
+        split_params,
+        classes,
+        final_params,
+        sample_weight,
+    ):
+        """Score the stack and each first-layer model out of fold for the guard.
+
+        Both sides are scored on the same rows, with ``sample_weight`` when
+        given. A final classifier without ``predict_proba`` is scored on
+        its ``decision_function`` (ROC AUC, binary) or on its labels
+        (accuracy), and the base models with the same metric.
+        """
         # NOTE: with cv="prefit" there are no folds to score the stack on, so
         # the guard is skipped rather than scored on in-sample predictions.
         if not self.guard or self.cv == PREFIT:
             return {}, None
-        scoring = self._guard_scoring(classes)
         # The layers already checked the classes of these folds.
         folds, _ = make_folds(
             self.cv,
@@ -395,28 +465,34 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             check_classes=False,
         )
         final = clone(self.final_estimator_)
+        method = self._guard_method(self.final_estimator_)
         result_rows, stack_oof = self._final_oof(
-            final, layer_input, y, folds, final_params
+            final, layer_input, y, folds, final_params, method
         )
         y_scored = y[result_rows]
-        stack_method = "predict_proba" if classes is not None else "predict"
-        stack_score = score_predictions(
-            scoring, final, stack_oof, y_scored, stack_method, classes
-        )
+        weights = None if sample_weight is None else sample_weight[result_rows]
+        metric = self._guard_metric(classes, method)
+        stack_score = guard_score(metric, y_scored, stack_oof, classes, weights)
         base_scores = {}
         for base in self.layers_[0]:
             if classes is not None and base.method != "predict_proba":
                 continue
             predictions = self._full_proba(first_oof[base.name][result_rows])
-            base_scores[base.name] = score_predictions(
-                scoring, final, predictions, y_scored, stack_method, classes
+            base_scores[base.name] = guard_score(
+                metric, y_scored, predictions, classes, weights
             )
         return base_scores, stack_score
 
-    def _final_oof(self, final, layer_input, y, folds, params):
-        """Out-of-fold predictions of the final estimator on the stacked features."""
+    def _guard_method(self, final: Any) -> str:
+        return "predict"
+
+    def _final_oof(self, final, layer_input, y, folds, params, method):
+        """Out-of-fold predictions of the final estimator on the stacked features.
+
+        Probabilities come back with one column per class, decision values
+        of a binary problem as one column, and labels as labels.
+        """
         classes = getattr(self, "classes_", None)
-        method = "predict_proba" if classes is not None else "predict"
         counts = np.bincount(np.concatenate([t for _, t in folds]), minlength=len(y))
         oof, _ = fit_out_of_fold(
             FINAL_ESTIMATOR,
@@ -434,7 +510,15 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
             0,
         )
         rows = np.flatnonzero(~np.isnan(oof).any(axis=1))
-        return rows, self._full_proba(oof[rows])
+        oof = oof[rows]
+        if method == "predict_proba":
+            return rows, self._full_proba(oof)
+        if classes is not None and method == "predict":
+            # to_features stored each label's position in classes.
+            return rows, classes[oof[:, 0].astype(int)]
+        if oof.shape[1] == 1:
+            return rows, oof[:, 0]
+        return rows, oof
 
     def _full_proba(self, features: np.ndarray) -> np.ndarray:
         if features.shape[1] == 1:
@@ -626,8 +710,19 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
     def _default_final(self) -> Any:
         return LogisticRegression()
 
-    def _guard_scoring(self, classes: np.ndarray) -> str:
-        return "roc_auc" if classes.shape[0] == 2 else "neg_log_loss"
+    def _guard_method(self, final: Any) -> str:
+        for method in ("predict_proba", "decision_function"):
+            if hasattr(final, method):
+                return method
+        return "predict"
+
+    def _guard_metric(self, classes: np.ndarray, method: str) -> str:
+        binary = classes.shape[0] == 2
+        if method == "predict_proba":
+            return "roc_auc" if binary else "log_loss"
+        if method == "decision_function" and binary:
+            return "roc_auc"
+        return "accuracy"
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict class labels for ``X``."""
@@ -741,7 +836,7 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
     def _default_final(self) -> Any:
         return RidgeCV()
 
-    def _guard_scoring(self, classes: Any) -> str:
+    def _guard_metric(self, classes: Any, method: str) -> str:
         return "r2"
 
     def _full_proba(self, features: np.ndarray) -> np.ndarray:

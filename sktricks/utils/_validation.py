@@ -37,20 +37,25 @@ def non_numeric_columns(X: Any) -> list[Any]:
     """
     if not isinstance(X, pd.DataFrame):
         return []
+    # X.dtypes rather than X[column]: a duplicated name selects a DataFrame.
     return [
         column
-        for column in X.columns
+        for column, dtype in X.dtypes.items()
         if not (
-            pd.api.types.is_numeric_dtype(X[column])
-            or pd.api.types.is_bool_dtype(X[column])
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
         )
-        or isinstance(X[column].dtype, pd.CategoricalDtype)
+        or isinstance(dtype, pd.CategoricalDtype)
     ]
 
 
 def describe_columns(X: pd.DataFrame, columns: list[Any]) -> str:
     """Name up to five of ``columns`` with their dtypes, for an error message."""
-    dtypes = ", ".join(f"{c!r} ({X[c].dtype})" for c in columns[:5])
+    # With duplicated names, report the dtype of the first non-numeric one.
+    dtype_of: dict[Any, Any] = {}
+    for column, dtype in X.dtypes.items():
+        if column not in dtype_of or dtype_of[column].kind in "biuf":
+            dtype_of[column] = dtype
+    dtypes = ", ".join(f"{c!r} ({dtype_of[c]})" for c in columns[:5])
     more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
     return dtypes + more
 

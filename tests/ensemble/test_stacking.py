@@ -914,3 +914,105 @@ def test_stacking_shuffled_oof_matches_cross_val_predict():
         expected = cross_val_predict(model, X, y, cv=cv, method="predict_proba")
         columns = slice(3 * position, 3 * position + 3)
         np.testing.assert_allclose(stack.oof_predictions_[:, columns], expected)
+
+
+def _hand_oof(model, X, y, folds, method):
+    """Out-of-fold predictions of ``model`` by a plain fold loop."""
+    first = getattr(clone(model).fit(X, y), method)(X[:1])
+    oof = np.zeros((len(y), *first.shape[1:]), dtype=first.dtype)
+    for train, test in folds:
+        oof[test] = getattr(clone(model).fit(X[train], y[train]), method)(X[test])
+    return oof
+
+
+def test_stacking_guard_scores_decision_function_final_estimator():
+    # A final estimator without predict_proba: the guard scores its decision
+    # values with ROC AUC, as a plain fold loop over the stacked columns does.
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.metrics import roc_auc_score
+
+    X, y = make_classification(n_samples=200, n_features=6, random_state=2)
+    folds = list(StratifiedKFold(3).split(X, y))
+    models = [("lr", LogisticRegression()), ("nb", GaussianNB())]
+    stack = StackingClassifier(models, final_estimator=RidgeClassifier(), cv=folds).fit(
+        X, y
+    )
+
+    stacked = np.column_stack(
+        [_hand_oof(m, X, y, folds, "predict_proba")[:, 1] for _, m in models]
+    )
+    decision = _hand_oof(RidgeClassifier(), stacked, y, folds, "decision_function")
+    assert stack.stack_score_ == pytest.approx(roc_auc_score(y, decision))
+    assert stack.base_scores_["nb"] == pytest.approx(roc_auc_score(y, stacked[:, 1]))
+    assert stack.predict(X[:5]).shape == (5,)
+
+
+def test_stacking_guard_scores_labels_of_a_multiclass_final_estimator():
+    from sklearn.metrics import accuracy_score
+
+    X, y = make_classification(
+        n_samples=240, n_features=6, n_informative=4, n_classes=3, random_state=3
+    )
+    folds = list(StratifiedKFold(3).split(X, y))
+    models = [("lr", LogisticRegression()), ("nb", GaussianNB())]
+    final = LinearSVC()
+    stack = StackingClassifier(models, final_estimator=final, cv=folds).fit(X, y)
+
+    probas = [_hand_oof(m, X, y, folds, "predict_proba") for _, m in models]
+    labels = _hand_oof(final, np.hstack(probas), y, folds, "predict")
+    assert stack.stack_score_ == pytest.approx(accuracy_score(y, labels))
+    assert stack.base_scores_["lr"] == pytest.approx(
+        accuracy_score(y, probas[0].argmax(axis=1))
+    )
+
+
+@pytest.mark.parametrize("final", [LogisticRegression(), None])
+def test_stacking_guard_weights_its_scores(final):
+    # With weights that favour half of the rows, the guard's scores are the
+    # weighted ROC AUC of the out-of-fold predictions.
+    from sklearn.metrics import roc_auc_score
+
+    X, y = make_classification(n_samples=600, n_features=6, flip_y=0.1, random_state=3)
+    weights = np.where(X[:, 0] > 0, 10.0, 0.01)
+    folds = list(StratifiedKFold(3).split(X, y))
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())],
+        final_estimator=final,
+        cv=folds,
+    ).fit(X, y, sample_weight=weights)
+
+    for name in ("lr", "nb"):
+        assert stack.base_scores_[name] == pytest.approx(
+            roc_auc_score(
+                y,
+                stack.oof_predictions_[:, ["lr", "nb"].index(name)],
+                sample_weight=weights,
+            )
+        )
+    unweighted = roc_auc_score(y, stack.oof_predictions_[:, 0])
+    assert stack.base_scores_["lr"] != pytest.approx(unweighted)
+
+
+def test_stacking_passthrough_rejects_a_column_named_like_a_model():
+    X, y = make_classification(n_samples=120, n_features=4, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "lr", "c", "d"])
+    stack = StackingClassifier(
+        [("lr", LogisticRegression()), ("nb", GaussianNB())],
+        cv=3,
+        passthrough=True,
+    )
+    with pytest.raises(ValueError, match=r"input columns \['lr'\] .* \['lr'\]"):
+        stack.fit(frame, y)
+    # Renamed, the same data fits, and the original column is kept.
+    stack.set_params(
+        estimators=[("logistic", LogisticRegression()), ("nb", GaussianNB())]
+    )
+    stack.set_params(guard=False).fit(frame, y)
+    assert list(stack.transform(frame).columns) == [
+        "logistic",
+        "nb",
+        "a",
+        "lr",
+        "c",
+        "d",
+    ]
