@@ -62,6 +62,18 @@ def combine(
     return np.asarray(blended)
 
 
+def _check_positive(values: np.ndarray, source: str) -> None:
+    """Reject values <= 0 for a geometric mean of regressors, naming the first."""
+    bad = np.flatnonzero(np.asarray(values) <= 0)
+    if bad.shape[0]:
+        raise ValueError(
+            f"method='geometric' needs positive values, but {source} "
+            f"{bad.shape[0]} values <= 0 (the first in row {bad[0]}: "
+            f"{float(np.asarray(values)[bad[0]]):g}). Use method='mean', or "
+            "fit on a positive target."
+        )
+
+
 class _BaseAveraging(NamedEstimatorsMixin):
     _parameter_constraints: ClassVar[dict] = {
         "estimators": [list],
@@ -148,6 +160,8 @@ class _BaseAveraging(NamedEstimatorsMixin):
         method = "predict_proba" if classifier else "predict"
         methods = [resolve_method(name, est, method, classifier) for name, est in pairs]
 
+        if self.method == "geometric" and not classifier:
+            _check_positive(y_array, "y holds")
         if isinstance(self.weights, str):
             folds, partition = make_folds(self.cv, X, y_array, classifier, routed.split)
             self.estimators_: list[FittedBase] = []
@@ -170,6 +184,8 @@ class _BaseAveraging(NamedEstimatorsMixin):
                 )
                 self.estimators_.append(base)
                 oofs.append(self._layout(oof))
+                if self.method == "geometric" and not classifier:
+                    _check_positive(oofs[-1], f"model {name!r} predicted out of fold")
             self.weights_ = self._optimize(oofs, y_array, classes)
         else:
             self.estimators_ = [

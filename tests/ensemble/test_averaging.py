@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import VotingClassifier, VotingRegressor
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.model_selection import KFold
 from sklearn.naive_bayes import GaussianNB
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -82,3 +83,31 @@ def test_averaging_huge_weights_do_not_overflow():
 
     np.testing.assert_allclose(averaging.weights_, [1 / 3, 1 / 3, 1 / 3])
     np.testing.assert_allclose(averaging.predict(X), voting.predict(X))
+
+
+@pytest.mark.parametrize("weights", [None, "optimize"])
+def test_geometric_regressor_rejects_non_positive_target_at_fit(weights):
+    X, y = make_regression(n_samples=80, n_features=3, random_state=0)
+    averaging = AveragingRegressor(
+        [("a", Ridge()), ("b", Ridge(alpha=100))], method="geometric", weights=weights
+    )
+    first = int(np.flatnonzero(y <= 0)[0])
+    with pytest.raises(
+        ValueError, match=rf"y holds \d+ values <= 0 \(the first in row {first}"
+    ):
+        averaging.fit(X, y)
+
+
+def test_geometric_regressor_rejects_non_positive_out_of_fold_predictions():
+    # A positive target that a linear model extrapolates below zero: the
+    # optimised weights would be fitted on clipped values, so fit refuses.
+    X = np.linspace(0, 1, 60).reshape(-1, 1)
+    y = np.where(X[:, 0] < 0.9, 0.01, 50.0)
+    averaging = AveragingRegressor(
+        [("lin", LinearRegression()), ("ridge", Ridge())],
+        method="geometric",
+        weights="optimize",
+        cv=KFold(3),
+    )
+    with pytest.raises(ValueError, match="model 'lin' predicted out of fold"):
+        averaging.fit(X, y)
