@@ -9,12 +9,8 @@ unchanged. The last part plots the null-importance distributions of a
 useful and a noise column. Runs in well under a minute on two cores.
 """
 
-import tempfile
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -66,6 +62,5 @@ for axis, column in zip(axes, ["checking_status", "noise_0"], strict=True):
     axis.set_xlabel("gain")
 axes[0].legend()
 figure.tight_layout()
-with tempfile.TemporaryDirectory() as output:
-    figure.savefig(f"{output}/null_importances.png")
-    selectors["SHAP RFE"].plot().savefig(f"{output}/shap_rfe.png")
+selectors["SHAP RFE"].plot()
+plt.show()

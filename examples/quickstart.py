@@ -12,6 +12,7 @@ two cores.
 
 import tempfile
 
+import matplotlib.pyplot as plt
 from lightgbm import LGBMClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -40,5 +41,5 @@ with tempfile.TemporaryDirectory() as output:
         verbose=0,
     )
     print(format_leaderboard(result.leaderboard()).to_string(index=False))
-    figure = plot_ranks(result.leaderboard())
-    figure.savefig(f"{output}/ranks.png")
+    plot_ranks(result.leaderboard())
+plt.show()
