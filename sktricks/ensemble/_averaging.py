@@ -161,7 +161,7 @@ class _BaseAveraging(NamedEstimatorsMixin):
         methods = [resolve_method(name, est, method, classifier) for name, est in pairs]
 
         if self.method == "geometric" and not classifier:
-            _check_positive(y_array, "y holds")
+            _check_positive(y_array, "y contains")
         if isinstance(self.weights, str):
             folds, partition = make_folds(self.cv, X, y_array, classifier, routed.split)
             self.estimators_: list[FittedBase] = []

@@ -57,6 +57,7 @@ from sktricks.model_selection._oof import (
     _validate_target,
     run_oof_plans,
 )
+from sktricks.utils._validation import plain_value
 
 # The placeholder that leaves a model out of an ensemble, as in scikit-learn.
 DROP = "drop"
@@ -411,7 +412,8 @@ def prepare_target(
     classes = np.unique(y_array)
     if classes.shape[0] < 2:
         raise ValueError(
-            f"y has one class ({classes[0]!r}); a classifier needs at least two."
+            f"y has one class ({plain_value(classes[0])!r}); a classifier needs "
+            "at least two."
         )
     return y_array, classes
 

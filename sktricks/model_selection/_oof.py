@@ -54,7 +54,7 @@ from sktricks.model_selection._multioutput import (
     vote_labels,
 )
 from sktricks.utils import progress_bar
-from sktricks.utils._validation import N_JOBS_CONSTRAINT
+from sktricks.utils._validation import N_JOBS_CONSTRAINT, plain_value
 
 logger = logging.getLogger(__name__)
 
@@ -577,7 +577,8 @@ def _validate_classes(y: np.ndarray | None, classifier: bool) -> np.ndarray | No
     classes = np.unique(y)
     if classes.shape[0] < 2:
         raise ValueError(
-            f"y has one class ({classes[0]!r}); a classifier needs at least two."
+            f"y has one class ({plain_value(classes[0])!r}); a classifier needs "
+            "at least two."
         )
     return classes
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval
 
@@ -146,3 +147,11 @@ def _as_text(column: pd.Series) -> pd.Series:
         .where(column.notna(), None)
         .map(lambda value: None if value is None else str(value))
     )
+
+
+def plain_value(value: Any) -> Any:
+    """Return a numpy scalar as the Python value, so messages show ``0.0``.
+
+    ``repr`` of a numpy scalar reads ``np.float64(0.0)`` in numpy 2.
+    """
+    return value.item() if isinstance(value, np.generic) else value

@@ -93,7 +93,7 @@ def test_geometric_regressor_rejects_non_positive_target_at_fit(weights):
     )
     first = int(np.flatnonzero(y <= 0)[0])
     with pytest.raises(
-        ValueError, match=rf"y holds \d+ values <= 0 \(the first in row {first}"
+        ValueError, match=rf"y contains \d+ values <= 0 \(the first in row {first}"
     ):
         averaging.fit(X, y)
 

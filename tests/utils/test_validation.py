@@ -77,3 +77,24 @@ def test_cross_val_oof_rejects_n_jobs_zero():
     y = np.arange(20) % 2
     with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
         cross_val_oof(LogisticRegression(), X, y, cv=2, n_jobs=0)
+
+
+def test_plain_value_drops_the_numpy_type():
+    import numpy as np
+
+    from sktricks.utils._validation import plain_value
+
+    assert repr(plain_value(np.float64(0.5))) == "0.5"
+    assert repr(plain_value(np.str_("a"))) == "'a'"
+    assert plain_value("b") == "b"
+
+
+def test_describe_columns_handles_duplicated_names():
+    import pandas as pd
+
+    from sktricks.utils._validation import describe_columns, non_numeric_columns
+
+    frame = pd.DataFrame({"a": [1.0], "b": pd.Series(["x"], dtype="category")})
+    frame.columns = ["a", "a"]
+    assert non_numeric_columns(frame) == ["a"]
+    assert describe_columns(frame, ["a"]) == "'a' (category)"
