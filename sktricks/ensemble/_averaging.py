@@ -131,7 +131,8 @@ class _BaseAveraging(NamedEstimatorsMixin):
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to every model's ``fit`` (with metadata routing enabled, to
-            the models that request it).
+            the models that request it), and weights the rows in the loss
+            that ``weights="optimize"`` minimises.
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv``.
         **fit_params : dict
@@ -186,7 +187,7 @@ class _BaseAveraging(NamedEstimatorsMixin):
                 oofs.append(self._layout(oof))
                 if self.method == "geometric" and not classifier:
                     _check_positive(oofs[-1], f"model {name!r} predicted out of fold")
-            self.weights_ = self._optimize(oofs, y_array, classes)
+            self.weights_ = self._optimize(oofs, y_array, classes, sample_weight)
         else:
             self.estimators_ = [
                 fit_full(
@@ -258,7 +259,14 @@ class _BaseAveraging(NamedEstimatorsMixin):
             return np.column_stack([1 - oof[:, 0], oof[:, 0]])
         return oof
 
-    def _optimize(self, oofs: list[np.ndarray], y: np.ndarray, classes: Any):
+    def _optimize(
+        self,
+        oofs: list[np.ndarray],
+        y: np.ndarray,
+        classes: Any,
+        sample_weight: np.ndarray | None = None,
+    ):
+        """Fit non-negative weights summing to one by weighted out-of-fold loss."""
         rows = np.flatnonzero(
             ~np.isnan(np.column_stack([o.reshape(len(y), -1) for o in oofs])).any(
                 axis=1
@@ -266,6 +274,7 @@ class _BaseAveraging(NamedEstimatorsMixin):
         )
         oofs = [o[rows] for o in oofs]
         y = y[rows]
+        row_weights = None if sample_weight is None else sample_weight[rows]
         classifier = classes is not None
         if classifier:
             target = np.searchsorted(classes, y)
@@ -274,8 +283,10 @@ class _BaseAveraging(NamedEstimatorsMixin):
             blended = combine(oofs, w, self.method, classifier)
             if classifier:
                 picked = blended[np.arange(len(target)), target]
-                return float(-np.mean(np.log(np.clip(picked, _EPS, None))))
-            return float(np.mean((y - blended) ** 2))
+                losses = -np.log(np.clip(picked, _EPS, None))
+            else:
+                losses = (y - blended) ** 2
+            return float(np.average(losses, weights=row_weights))
 
         n_models = len(oofs)
         start = np.full(n_models, 1.0 / n_models)

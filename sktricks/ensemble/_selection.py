@@ -150,7 +150,8 @@ class _BaseEnsembleSelection(NamedEstimatorsMixin):
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to every model's ``fit`` (with metadata routing enabled, to
-            the models that request it).
+            the models that request it), and weights the rows in the
+            selection's scores.
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv``.
         **fit_params : dict
@@ -207,7 +208,8 @@ class _BaseEnsembleSelection(NamedEstimatorsMixin):
             ).any(axis=1)
         )
         predictions = [p[rows] for p in predictions]
-        score = self._scorer(y_array[rows], classes, method)
+        weights = None if sample_weight is None else sample_weight[rows]
+        score = self._scorer(y_array[rows], classes, method, weights)
         self.base_scores_ = {
             name: score(p) for (name, _), p in zip(pairs, predictions, strict=False)
         }
@@ -223,13 +225,17 @@ class _BaseEnsembleSelection(NamedEstimatorsMixin):
             return np.column_stack([1 - oof[:, 0], oof[:, 0]])
         return oof
 
-    def _scorer(self, y: np.ndarray, classes: Any, method: str):
+    def _scorer(
+        self, y: np.ndarray, classes: Any, method: str, sample_weight: Any = None
+    ):
+        """Return a function that scores a blend, rows weighted by sample_weight."""
         scorer = check_scoring(self, scoring=self._scoring(classes))
         rows = np.arange(y.shape[0]).reshape(-1, 1)
+        extra = {} if sample_weight is None else {"sample_weight": sample_weight}
 
         def score(blend: np.ndarray) -> float:
             cached = _PrecomputedPredictions(blend, method, classes)
-            return float(scorer(cached, rows, y))
+            return float(scorer(cached, rows, y, **extra))
 
         return score
 

@@ -357,3 +357,51 @@ def test_ensemble_early_stopping_keeps_the_model_own_rounds(library):
         else:
             assert model.best_iteration == hand.best_iteration
             assert model.get_booster().num_boosted_rounds() == hand.best_iteration + 4
+
+
+def test_ensemble_selection_weights_its_scores():
+    # The selection's scores are the weighted ROC AUC of the out-of-fold
+    # probabilities, computed here from a plain fold loop.
+    X, y = make_classification(n_samples=400, n_features=6, flip_y=0.1, random_state=3)
+    weights = np.where(X[:, 0] > 0, 10.0, 0.01)
+    folds = list(StratifiedKFold(3).split(X, y))
+    models = [("lr", LogisticRegression()), ("nb", GaussianNB())]
+    selection = EnsembleSelectionClassifier(
+        models, scoring="roc_auc", n_iter=5, cv=folds
+    ).fit(X, y, sample_weight=weights)
+
+    for name, model in models:
+        oof = np.zeros(len(y))
+        for train, test in folds:
+            fitted = clone(model).fit(X[train], y[train], sample_weight=weights[train])
+            oof[test] = fitted.predict_proba(X[test])[:, 1]
+        expected = roc_auc_score(y, oof, sample_weight=weights)
+        assert selection.base_scores_[name] == pytest.approx(expected)
+        assert selection.base_scores_[name] != pytest.approx(roc_auc_score(y, oof))
+
+
+def test_averaging_optimize_minimises_the_weighted_log_loss():
+    # Brute force over a fine grid of two-model weights finds the same
+    # minimum of the weighted out-of-fold log loss.
+    X, y = make_classification(n_samples=300, n_features=6, flip_y=0.1, random_state=5)
+    weights = np.where(X[:, 1] > 0, 5.0, 0.2)
+    folds = list(StratifiedKFold(3).split(X, y))
+    models = [("lr", LogisticRegression()), ("nb", GaussianNB())]
+    averaging = AveragingClassifier(models, weights="optimize", cv=folds).fit(
+        X, y, sample_weight=weights
+    )
+
+    oofs = []
+    for _, model in models:
+        oof = np.zeros((len(y), 2))
+        for train, test in folds:
+            fitted = clone(model).fit(X[train], y[train], sample_weight=weights[train])
+            oof[test] = fitted.predict_proba(X[test])
+        oofs.append(oof)
+    grid = np.linspace(0, 1, 2001)
+    losses = [
+        log_loss(y, a * oofs[0] + (1 - a) * oofs[1], sample_weight=weights)
+        for a in grid
+    ]
+    best = grid[int(np.argmin(losses))]
+    assert averaging.weights_[0] == pytest.approx(best, abs=1e-3)
