@@ -144,7 +144,7 @@ def timed_fit(model, X, y):
 
 
 def bundled_binary() -> list[str]:
-    """Every bundled binary dataset, in the manifest's order."""
+    """Return the names of the bundled binary datasets, in the manifest's order."""
     table = list_datasets()
     return table.loc[table["bundled"] & (table["task"] == "binary"), "name"].tolist()
 

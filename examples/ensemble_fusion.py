@@ -81,11 +81,10 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     guarded = clone(stack).set_params(guard=True).fit(X_train, y_train)
 auc = roc_auc_score(y_test, guarded.predict_proba(X_test)[:, 1])
-print(
-    f"guarded: predicting with {guarded.selected_!r}, test ROC AUC {auc:.4f}; "
-    f"out-of-fold ROC AUC of the stack {guarded.stack_score_:.4f}, of the "
-    f"first-layer models { ({k: round(v, 4) for k, v in guarded.base_scores_.items()}) }"
-)
+base_scores = {name: round(v, 4) for name, v in guarded.base_scores_.items()}
+print(f"guarded: predicting with {guarded.selected_!r}, test ROC AUC {auc:.4f}")
+print(f"out-of-fold ROC AUC of the stack {guarded.stack_score_:.4f}")
+print("out-of-fold ROC AUC of the first-layer models:", base_scores)
 for warning in caught:
     print("warning:", warning.message)
 

@@ -100,7 +100,7 @@ def guard_score(
     classes: np.ndarray | None,
     sample_weight: np.ndarray | None,
 ) -> float:
-    """Score out-of-fold predictions for the guard; higher is better.
+    """Score out-of-fold predictions for the guard, where higher is better.
 
     ``predictions`` are probabilities with one column per class, binary
     decision values, labels or regression values, as ``metric`` needs.
