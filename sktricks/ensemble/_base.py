@@ -405,6 +405,7 @@ def prepare_target(
     check_target_shape(y, classifier, owner)
     check_target_missing(y, owner)
     y_array = _validate_target(y, n_samples)
+    assert y_array is not None  # y is None raised above
     if not classifier:
         return numeric_target(y_array, owner), None
     check_class_labels(y_array, owner)

@@ -108,6 +108,7 @@ def guard_score(
     """
     if metric == "r2":
         return float(r2_score(y, predictions, sample_weight=sample_weight))
+    assert classes is not None  # the other metrics are for classifiers
     if metric == "log_loss":
         return -float(
             log_loss(y, predictions, labels=classes, sample_weight=sample_weight)

@@ -376,12 +376,16 @@ def _plan_oof(
     classifier = is_classifier(estimator)
     multioutput = y_array is not None and y_array.ndim == 2
     classes = None if multioutput else _validate_classes(y_array, classifier)
-    per_output = output_classes(y_array) if multioutput and classifier else None
+    per_output = None
+    if multioutput and classifier:
+        assert y_array is not None  # multioutput implies a target
+        per_output = output_classes(y_array)
     method_ = _resolve_method(estimator, method, classifier)
     _check_X_test(X, X_test)
     _check_groups(groups, n_samples)
     family = _check_early_stopping(estimator, early_stopping)
     if multioutput and family is not None:
+        assert y_array is not None  # multioutput implies a target
         raise ValueError(
             f"early_stopping={early_stopping!r} needs a 1-D target, but y has "
             f"{y_array.shape[1]} columns; run cross_val_oof once per column."
