@@ -234,6 +234,19 @@ def check_named_estimators(estimators: Any, owner: Any) -> list[tuple[str, Any]]
     return kept_pairs
 
 
+def default_final(estimator: Any) -> Any:
+    """Return the built-in final estimator, requesting ``sample_weight``.
+
+    The user cannot reach a final estimator the ensemble builds, so with
+    metadata routing enabled it requests ``sample_weight`` itself, as it
+    receives the weights without routing. scikit-learn's stacking raises
+    an error there instead.
+    """
+    if _routing_enabled():
+        estimator.set_fit_request(sample_weight=True)
+    return estimator
+
+
 def resolve_method(name: str, estimator: Any, method: str, classifier: bool) -> str:
     """Return the prediction method of one base model, naming it on error.
 
@@ -731,6 +744,7 @@ __all__ = [
     "as_frame_like",
     "base_target",
     "check_named_estimators",
+    "default_final",
     "feature_names",
     "fit_full",
     "fit_layer_out_of_fold",

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sktricks.ensemble._base import (
     check_named_estimators,
+    default_final,
     fit_full,
     metadata_router,
     prepare_target,
@@ -67,8 +68,8 @@ class _BaseBlending(NamedEstimatorsMixin):
         if self.final_estimator is not None:
             return self.final_estimator
         if isinstance(self, ClassifierMixin):
-            return LogisticRegression()
-        return RidgeCV()
+            return default_final(LogisticRegression())
+        return default_final(RidgeCV())
 
     def get_metadata_routing(self) -> MetadataRouter:
         """Get the routing of ``fit`` metadata to the base and final estimators.
@@ -198,7 +199,8 @@ class BlendingClassifier(ClassifierMixin, _BaseBlending):
         ``GridSearchCV`` as ``<name>__<parameter>``, for example ``lr__C``.
         An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
-        ``LogisticRegression()`` when ``None``. ``set_params`` reaches its
+        ``LogisticRegression()`` when ``None``, which with metadata routing
+        enabled requests ``sample_weight``. ``set_params`` reaches its
         parameters as ``final_estimator__<parameter>``.
     holdout : float, default=0.2
         Share of rows held out (stratified) for the final estimator.
@@ -261,7 +263,8 @@ class BlendingRegressor(RegressorMixin, _BaseBlending):
         ``ridge__alpha``.
         An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
-        ``RidgeCV()`` when ``None``. ``set_params`` reaches its
+        ``RidgeCV()`` when ``None``, which with metadata routing enabled
+        requests ``sample_weight``. ``set_params`` reaches its
         parameters as ``final_estimator__<parameter>``.
     holdout : float, default=0.2
         Share of rows held out for the final estimator.

@@ -29,6 +29,7 @@ from sktricks.ensemble._base import (
     FittedBase,
     RoutedParams,
     check_named_estimators,
+    default_final,
     feature_names,
     fit_full,
     fit_layer_out_of_fold,
@@ -190,7 +191,7 @@ class _BaseStacking(TransformerMixin, NamedEstimatorsMixin):
 
     def _final_or_default(self) -> Any:
         if self.final_estimator is None:
-            return self._default_final()
+            return default_final(self._default_final())
         return self.final_estimator
 
     def get_metadata_routing(self) -> MetadataRouter:
@@ -629,7 +630,8 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
         An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
         Learns from the last layer's output; ``LogisticRegression()`` when
-        ``None``.
+        ``None``, which with metadata routing enabled requests
+        ``sample_weight``.
     cv : int, cross-validation generator, iterable or "prefit", default=5
         Folds for every layer and for the guard. An int means
         ``StratifiedKFold``. Test folds may leave rows out: the next layer
@@ -777,7 +779,8 @@ class StackingRegressor(RegressorMixin, _BaseStacking):
         ``set_params``.
         An estimator given as ``"drop"`` is left out.
     final_estimator : estimator, default=None
-        ``RidgeCV()`` when ``None``.
+        ``RidgeCV()`` when ``None``, which with metadata routing enabled
+        requests ``sample_weight``.
     cv : int, cross-validation generator, iterable or "prefit", default=5
         Folds for every layer and the guard; an int means ``KFold``.
         ``"prefit"`` takes the base models as already fitted: they are

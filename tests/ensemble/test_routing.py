@@ -9,7 +9,7 @@ import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import UnsetMetadataPassedError
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
@@ -271,3 +271,30 @@ def test_get_metadata_routing_lists_every_part():
     routing = stack.get_metadata_routing()
     names = set(routing._route_mappings)
     assert names == {"a", "b", "final_estimator", "splitter"}
+
+
+@pytest.mark.parametrize(
+    "ensemble_cls",
+    [StackingClassifier, StackingRegressor, BlendingClassifier, BlendingRegressor],
+)
+def test_routing_default_final_estimator_requests_weights(routing, ensemble_cls):
+    # The built-in final estimator cannot be reached to set a request, so it
+    # requests sample_weight itself: the same fit as an explicit request.
+    classifier = issubclass(ensemble_cls, ClassifierMixin)
+    X, y, weights = _classification() if classifier else _regression()
+    base = _weighted(LogisticRegression() if classifier else Ridge())
+    explicit = _weighted(LogisticRegression() if classifier else RidgeCV())
+    stacking = ensemble_cls in (StackingClassifier, StackingRegressor)
+    params = {"guard": False} if stacking else {"random_state": 0}
+    default = ensemble_cls([("m", base)], **params).fit(X, y, sample_weight=weights)
+    given = ensemble_cls([("m", base)], explicit, **params).fit(
+        X, y, sample_weight=weights
+    )
+    np.testing.assert_allclose(
+        np.ravel(default.final_estimator_.coef_), np.ravel(given.final_estimator_.coef_)
+    )
+    unweighted = ensemble_cls([("m", base)], **params).fit(X, y)
+    assert not np.allclose(
+        np.ravel(default.final_estimator_.coef_),
+        np.ravel(unweighted.final_estimator_.coef_),
+    )
