@@ -49,6 +49,55 @@ def _floored(hess: np.ndarray, weight: Any) -> np.ndarray:
     return np.where(positive, floored, hess)
 
 
+def _as_score_matrix(preds: Any, n_rows: int, order: str):
+    """Return ``preds`` with one column per class, and the class count if flat.
+
+    Current LightGBM and XGBoost pass multiclass margins as an
+    ``(n_samples, n_classes)`` array, but older releases and hand-made
+    calls pass them flat: class-major (``order="F"``) in LightGBM and
+    row-major (``order="C"``) in XGBoost. A flat array whose length is a
+    multiple of ``n_rows`` is reshaped in the layout of its library.
+    """
+    preds = np.asarray(preds, dtype=float)
+    if preds.ndim != 1 or preds.size == n_rows:
+        return preds, None
+    if n_rows == 0 or preds.size % n_rows:
+        raise ValueError(
+            f"Got {preds.size} margins for {n_rows} labelled rows, which is not "
+            "a whole number of classes. Set num_class to the number of classes "
+            "in the labels, or leave it unset for binary targets."
+        )
+    n_classes = preds.size // n_rows
+    return preds.reshape((n_rows, n_classes), order=order), n_classes
+
+
+def _flatten_like_input(values: np.ndarray, n_classes, order: str) -> np.ndarray:
+    """Return ``values`` in the flat layout the margins came in, if they were flat."""
+    if n_classes is None:
+        return values
+    return values.ravel(order=order)
+
+
+def _native_grad_hess(label, preds, weight, *, gamma, alpha, library):
+    """Return the floored focal gradient and Hessian for a native training API."""
+    order = "F" if library == "lightgbm" else "C"
+    scores, flat_classes = _as_score_matrix(preds, len(label), order)
+    n_classes = 2 if scores.ndim == 1 else scores.shape[1]
+    grad, hess = boosting_grad_hess(
+        label,
+        scores,
+        gamma=gamma,
+        alpha=alpha,
+        sample_weight=weight,
+        factor=_softmax_hessian_factor(library, n_classes),
+    )
+    hess = _floored(hess, weight)
+    return (
+        _flatten_like_input(grad, flat_classes, order),
+        _flatten_like_input(hess, flat_classes, order),
+    )
+
+
 def _library(estimator) -> str:
     """Return "lightgbm" or "xgboost" for a supported classifier."""
     from lightgbm import LGBMClassifier
@@ -172,17 +221,14 @@ def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
     """
 
     def objective(preds, train_data):
-        preds = np.asarray(preds)
-        n_classes = 2 if preds.ndim == 1 else preds.shape[1]
-        grad, hess = boosting_grad_hess(
+        return _native_grad_hess(
             train_data.get_label(),
             preds,
+            train_data.get_weight(),
             gamma=gamma,
             alpha=alpha,
-            sample_weight=train_data.get_weight(),
-            factor=_softmax_hessian_factor("lightgbm", n_classes),
+            library="lightgbm",
         )
-        return grad, _floored(hess, train_data.get_weight())
 
     return objective
 
@@ -201,8 +247,9 @@ def make_lightgbm_focal_metric(gamma: float = 2.0, alpha: Any = None):
     -------
     metric : callable
         ``metric(preds, eval_data) -> ("focal_loss", value, False)``, with
-        ``preds`` the raw margins. Add the dataset's ``init_score`` yourself
-        if the objective was custom: LightGBM leaves it out of ``preds``.
+        ``preds`` the raw margins. With a custom objective, LightGBM 4
+        already adds the dataset's ``init_score`` to ``preds``, unlike
+        ``Booster.predict``, so do not add it again.
 
     Examples
     --------
@@ -216,9 +263,10 @@ def make_lightgbm_focal_metric(gamma: float = 2.0, alpha: Any = None):
     """
 
     def metric(preds, eval_data):
+        label = eval_data.get_label()
         value = focal_loss(
-            eval_data.get_label(),
-            preds,
+            label,
+            _as_score_matrix(preds, len(label), "F")[0],
             gamma=gamma,
             alpha=alpha,
             sample_weight=eval_data.get_weight(),
@@ -263,18 +311,15 @@ def make_xgboost_focal_objective(gamma: float = 2.0, alpha: Any = None):
     """
 
     def objective(predt, dtrain):
-        predt = np.asarray(predt)
-        n_classes = 2 if predt.ndim == 1 else predt.shape[1]
         weight = dtrain.get_weight()
-        grad, hess = boosting_grad_hess(
+        return _native_grad_hess(
             dtrain.get_label(),
             predt,
+            weight if weight.size else None,
             gamma=gamma,
             alpha=alpha,
-            sample_weight=weight if weight.size else None,
-            factor=_softmax_hessian_factor("xgboost", n_classes),
+            library="xgboost",
         )
-        return grad, _floored(hess, weight)
 
     return objective
 
@@ -309,9 +354,10 @@ def make_xgboost_focal_metric(gamma: float = 2.0, alpha: Any = None):
 
     def metric(predt, dmatrix):
         weight = dmatrix.get_weight()
+        label = dmatrix.get_label()
         value = focal_loss(
-            dmatrix.get_label(),
-            predt,
+            label,
+            _as_score_matrix(predt, len(label), "C")[0],
             gamma=gamma,
             alpha=alpha,
             sample_weight=weight if weight.size else None,

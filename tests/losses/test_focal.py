@@ -369,3 +369,64 @@ def test_focal_text_column_rejected(library):
 
     categorical = frame.astype({"d": "category"})
     assert model.fit(categorical, y).predict(categorical).shape == (60,)
+
+
+@pytest.mark.parametrize("library, order", [("lightgbm", "F"), ("xgboost", "C")])
+def test_native_objective_flat_multiclass_layout(library, order):
+    # Older LightGBM passes flat class-major margins and older XGBoost flat
+    # row-major ones; both must give the (n, k) gradient in that same layout.
+    X, y = _data(3)
+    margin = np.random.default_rng(1).normal(size=(len(y), 3))
+    if library == "lightgbm":
+        objective = make_lightgbm_focal_objective(gamma=2.0)
+        data = lgb.Dataset(X, y).construct()
+    else:
+        objective = make_xgboost_focal_objective(gamma=2.0)
+        data = xgb.DMatrix(X, label=y)
+    grad_2d, hess_2d = objective(margin, data)
+    grad_flat, hess_flat = objective(margin.ravel(order=order), data)
+
+    expected_grad, _ = focal_loss_grad_hess(y, margin, gamma=2.0)
+    np.testing.assert_allclose(grad_2d, expected_grad)
+    np.testing.assert_allclose(grad_flat, expected_grad.ravel(order=order))
+    np.testing.assert_allclose(hess_flat, hess_2d.ravel(order=order))
+
+
+def test_native_metric_flat_multiclass_is_log_loss():
+    X, y = _data(3)
+    margin = np.random.default_rng(2).normal(size=(len(y), 3))
+    proba = np.exp(margin) / np.exp(margin).sum(axis=1, keepdims=True)
+    expected = log_loss(y, proba)
+
+    lgb_data = lgb.Dataset(X, y).construct()
+    _, value, _ = make_lightgbm_focal_metric(0.0)(margin.ravel(order="F"), lgb_data)
+    assert value == pytest.approx(expected)
+    _, value = make_xgboost_focal_metric(0.0)(margin.ravel(), xgb.DMatrix(X, label=y))
+    assert value == pytest.approx(expected)
+
+
+def test_native_objective_num_class_mismatch_message():
+    X, y = _data(3)
+    objective = make_xgboost_focal_objective(gamma=2.0)
+    with pytest.raises(ValueError, match="Got 500 margins for 200 labelled rows"):
+        objective(np.zeros(500), xgb.DMatrix(X[:200], label=y[:200]))
+
+
+def test_lightgbm_metric_margins_include_init_score():
+    # With a custom objective LightGBM hands the metric init_score plus the
+    # trees' output, so the metric must equal the loss of predict + init_score.
+    X, y = _data(2)
+    init = np.full(len(y), 1.5)
+    recorded = {}
+    booster = lgb.train(
+        {"objective": make_lightgbm_focal_objective(1.0), "verbose": -1},
+        lgb.Dataset(X, y, init_score=init),
+        num_boost_round=3,
+        valid_sets=[lgb.Dataset(X, y, init_score=init)],
+        valid_names=["valid"],
+        feval=make_lightgbm_focal_metric(1.0),
+        callbacks=[lgb.record_evaluation(recorded)],
+    )
+    margin = booster.predict(X, raw_score=True) + init
+    expected = _brute_force_loss(y, margin, 1.0, np.ones(2)).mean()
+    assert recorded["valid"]["focal_loss"][-1] == pytest.approx(expected)
