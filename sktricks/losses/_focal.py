@@ -183,6 +183,43 @@ class _XGBoostObjective:
         return grad, _floored(hess, sample_weight)
 
 
+class _LightGBMEvalMetric:
+    """Focal loss as an ``LGBMClassifier`` ``eval_metric`` on raw margins."""
+
+    def __init__(self, gamma, alpha):
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def __call__(self, y_true, y_pred, weight):
+        value = focal_loss(
+            y_true, y_pred, gamma=self.gamma, alpha=self.alpha, sample_weight=weight
+        )
+        return "focal_loss", value, False
+
+
+class _XGBoostEvalMetric:
+    """Focal loss as an ``XGBClassifier`` ``eval_metric`` on raw margins.
+
+    XGBoost names the metric after ``__name__``. Because that name is not in
+    its list of maximised metrics, early stopping minimises it.
+    """
+
+    __name__ = "focal_loss"
+
+    def __init__(self, gamma, alpha):
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return focal_loss(
+            y_true,
+            y_pred,
+            gamma=self.gamma,
+            alpha=self.alpha,
+            sample_weight=sample_weight,
+        )
+
+
 def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
     """Build a focal loss objective for ``lightgbm.train``.
 
@@ -429,7 +466,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
         """Fit the booster on the focal loss.
 
         Parameters
@@ -440,6 +477,15 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, applied to the gradient and Hessian.
+        eval_set : list of (X, y) tuples, default=None
+            Validation sets, scored with the focal loss after each round and
+            used for the booster's early stopping (``early_stopping_rounds``
+            of ``XGBClassifier``, ``early_stopping_round`` of
+            ``LGBMClassifier``). The focal loss replaces the booster's own
+            evaluation metrics, because with a custom objective those read
+            raw margins as if they were probabilities.
+        eval_sample_weight : list of array-like, default=None
+            Row weights of each validation set.
 
         Returns
         -------
@@ -468,20 +514,76 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_ = clone(self.estimator).set_params(objective=objective)
 
         init = self._init_margin(len(y_codes))
+        eval_kwargs = self._eval_fit_kwargs(library, eval_set, eval_sample_weight)
         if library == "lightgbm":
-            self._fit_lightgbm(X, y_codes, sample_weight, init)
+            self._fit_lightgbm(X, y_codes, sample_weight, init, eval_kwargs)
         else:
             self.estimator_.fit(
-                X, y_codes, sample_weight=sample_weight, base_margin=init
+                X, y_codes, sample_weight=sample_weight, base_margin=init, **eval_kwargs
             )
         return self
 
-    def _fit_lightgbm(self, X, y_codes, sample_weight, init) -> None:
+    def _eval_fit_kwargs(self, library, eval_set, eval_sample_weight) -> dict:
+        """Encode the validation sets and set the focal loss as their metric."""
+        if eval_set is None:
+            return {}
+        if isinstance(eval_set, tuple):
+            eval_set = [eval_set]
+        if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set):
+            raise ValueError(
+                f"eval_sample_weight has {len(eval_sample_weight)} entries but "
+                f"eval_set has {len(eval_set)}; pass one weight array per set."
+            )
+
+        encoded, inits = [], []
+        for X_eval, y_eval in eval_set:
+            X_eval = _check_features(self, X_eval, reset=False)
+            encoded.append((X_eval, self._encode_eval_labels(y_eval)))
+            inits.append(self._init_margin(X_eval.shape[0]))
+
+        if library == "lightgbm":
+            # metric="None" drops LightGBM's default log loss, which would
+            # read the custom objective's raw margins as probabilities.
+            self.estimator_.set_params(metric="None")
+            return {
+                "eval_set": encoded,
+                "eval_init_score": inits,
+                "eval_sample_weight": eval_sample_weight,
+                "eval_metric": _LightGBMEvalMetric(self.gamma, self.alpha),
+            }
+        # XGBoost adds its default metric for the objective it records, and
+        # that metric would also read raw margins as probabilities.
+        self.estimator_.set_params(
+            eval_metric=_XGBoostEvalMetric(self.gamma, self.alpha),
+            disable_default_eval_metric=True,
+        )
+        return {
+            "eval_set": encoded,
+            "base_margin_eval_set": inits,
+            "sample_weight_eval_set": eval_sample_weight,
+            "verbose": False,
+        }
+
+    def _encode_eval_labels(self, y_eval) -> np.ndarray:
+        """Return the class codes of validation labels, which must be in classes_."""
+        y_eval = np.asarray(y_eval, dtype=self.classes_.dtype)
+        codes = np.searchsorted(self.classes_, y_eval)
+        codes = np.clip(codes, 0, len(self.classes_) - 1)
+        unknown = self.classes_[codes] != y_eval
+        if np.any(unknown):
+            raise ValueError(
+                f"eval_set contains labels {np.unique(y_eval[unknown])[:5].tolist()} "
+                f"that are not in the training classes {self.classes_.tolist()}; "
+                "drop those rows or train on data that includes them."
+            )
+        return codes
+
+    def _fit_lightgbm(self, X, y_codes, sample_weight, init, eval_kwargs) -> None:
         from lightgbm.basic import LightGBMError
 
         try:
             self.estimator_.fit(
-                X, y_codes, sample_weight=sample_weight, init_score=init
+                X, y_codes, sample_weight=sample_weight, init_score=init, **eval_kwargs
             )
         except LightGBMError as exc:
             # When binning leaves no usable feature, LightGBM's built-in

@@ -430,3 +430,62 @@ def test_lightgbm_metric_margins_include_init_score():
     margin = booster.predict(X, raw_score=True) + init
     expected = _brute_force_loss(y, margin, 1.0, np.ones(2)).mean()
     assert recorded["valid"]["focal_loss"][-1] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_focal_classifier_eval_set_scores_focal_loss(library):
+    # The recorded validation metric must be the focal loss of the final
+    # margins, init score included, computed here from the definition.
+    X, y = _data(3)
+    labels = np.array(["a", "b", "c"])[y]
+    X_train, y_train, X_val, y_val = X[:300], labels[:300], X[300:], labels[300:]
+    if library == "lightgbm":
+        booster = LGBMClassifier(n_estimators=5, verbose=-1)
+    else:
+        booster = XGBClassifier(n_estimators=5)
+    model = FocalLossClassifier(booster, gamma=2.0).fit(
+        X_train, y_train, eval_set=[(X_val, y_val)]
+    )
+
+    history = model.estimator_.evals_result_
+    scores = history.get("valid_0", history.get("validation_0"))
+    assert list(scores) == ["focal_loss"]
+    codes = np.searchsorted(["a", "b", "c"], y_val)
+    expected = _brute_force_loss(
+        codes, model.decision_function(X_val), 2.0, np.ones(3)
+    ).mean()
+    assert scores["focal_loss"][-1] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_focal_classifier_early_stopping_on_focal_loss(library):
+    X, y = _data(2)
+    X_train, y_train, X_val, y_val = X[:300], y[:300], X[300:], y[300:]
+    if library == "lightgbm":
+        booster = LGBMClassifier(
+            n_estimators=500, learning_rate=0.5, early_stopping_round=3, verbose=-1
+        )
+    else:
+        booster = XGBClassifier(
+            n_estimators=500, learning_rate=0.5, early_stopping_rounds=3
+        )
+    model = FocalLossClassifier(booster, gamma=1.0).fit(
+        X_train, y_train, eval_set=[(X_val, y_val)]
+    )
+
+    history = model.estimator_.evals_result_
+    scores = np.array(history.get("valid_0", history.get("validation_0"))["focal_loss"])
+    assert len(scores) < 500
+    best = int(np.argmin(scores))
+    assert len(scores) == best + 1 + 3
+    expected = _brute_force_loss(
+        y_val, model.decision_function(X_val), 1.0, np.ones(2)
+    ).mean()
+    assert scores[best] == pytest.approx(expected, rel=1e-5)
+
+
+def test_focal_classifier_eval_set_unknown_label():
+    X, y = _data(2)
+    model = FocalLossClassifier(LGBMClassifier(n_estimators=2, verbose=-1))
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in the"):
+        model.fit(X, y, eval_set=[(X[:5], [0, 1, 7, 0, 1])])
