@@ -489,3 +489,36 @@ def test_focal_classifier_eval_set_unknown_label():
     model = FocalLossClassifier(LGBMClassifier(n_estimators=2, verbose=-1))
     with pytest.raises(ValueError, match=r"labels \[7\] that are not in the"):
         model.fit(X, y, eval_set=[(X[:5], [0, 1, 7, 0, 1])])
+
+
+@pytest.mark.parametrize(
+    "y_true, match",
+    [
+        (["no", "yes"], "y_true has dtype <U3, but the focal loss needs integer"),
+        ([-1, 1], "codes from -1 to 1, outside 0 .. 1.*LabelEncoder"),
+        ([0.5, 1.0], "integer class codes 0 .. 1.*LabelEncoder"),
+    ],
+)
+def test_focal_loss_rejects_unencoded_labels(y_true, match):
+    with pytest.raises(ValueError, match=match):
+        focal_loss(y_true, np.zeros(2))
+    with pytest.raises(ValueError, match=match):
+        focal_loss_grad_hess(y_true, np.zeros(2))
+
+
+def test_focal_loss_sample_weight_errors():
+    with pytest.raises(ValueError, match=r"shape \(3,\) but there are 2 rows"):
+        focal_loss_grad_hess([0, 1], np.zeros(2), sample_weight=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"finite weights >= 0, got min=-1\.0"):
+        focal_loss([0, 1], np.zeros(2), sample_weight=[-1.0, 2.0])
+    with pytest.raises(ValueError, match="sums to 0"):
+        focal_loss([0, 1], np.zeros(2), sample_weight=[0.0, 0.0])
+
+
+def test_focal_loss_sample_weight_is_weighted_mean():
+    y = np.array([0, 1, 1])
+    margin = np.array([0.3, -1.0, 2.0])
+    weight = np.array([1.0, 3.0, 0.0])
+    per_row = _brute_force_loss(y, margin, 2.0, np.ones(2))
+    expected = (per_row * weight).sum() / weight.sum()
+    assert focal_loss(y, margin, sample_weight=weight) == pytest.approx(expected)
