@@ -78,6 +78,32 @@ def _flatten_like_input(values: np.ndarray, n_classes, order: str) -> np.ndarray
     return values.ravel(order=order)
 
 
+def _metric_margins(scores: np.ndarray, is_margin: bool, flag: str) -> np.ndarray:
+    """Return margins for a metric, converting probabilities if ``is_margin`` is False.
+
+    A booster with a built-in objective hands custom metrics probabilities,
+    and one with a custom objective hands them raw margins.
+    """
+    if not is_margin:
+        proba = np.clip(scores, 1e-15, 1.0 - 1e-15)
+        if proba.ndim == 1:
+            return np.log(proba) - np.log1p(-proba)
+        return np.log(proba)
+    # NOTE: binary probabilities cannot be told apart from small margins, so
+    # only multiclass input is checked here.
+    if (
+        scores.ndim == 2
+        and scores.size
+        and np.all((scores >= 0) & (scores <= 1))
+        and np.allclose(scores.sum(axis=1), 1.0, atol=1e-6)
+    ):
+        raise ValueError(
+            "The metric received rows of probabilities that sum to 1, but it "
+            f"expects raw margins. With a built-in objective, pass {flag}=False."
+        )
+    return scores
+
+
 def _native_grad_hess(label, preds, weight, *, gamma, alpha, library):
     """Return the floored focal gradient and Hessian for a native training API."""
     order = "F" if library == "lightgbm" else "C"
@@ -270,7 +296,9 @@ def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
     return objective
 
 
-def make_lightgbm_focal_metric(gamma: float = 2.0, alpha: Any = None):
+def make_lightgbm_focal_metric(
+    gamma: float = 2.0, alpha: Any = None, *, raw_score: bool = True
+):
     """Build a focal loss evaluation metric for ``lightgbm.train``.
 
     Parameters
@@ -279,6 +307,10 @@ def make_lightgbm_focal_metric(gamma: float = 2.0, alpha: Any = None):
         Focusing parameter; ``0`` gives the log loss.
     alpha : float, array-like of shape (n_classes,) or None, default=None
         Class weights, as in :func:`sktricks.losses.focal_loss`.
+    raw_score : bool, default=True
+        Whether ``preds`` are raw margins, as LightGBM passes them with a
+        custom objective. Set it to False with a built-in objective such as
+        ``"binary"`` or ``"multiclass"``, which passes probabilities.
 
     Returns
     -------
@@ -303,7 +335,9 @@ def make_lightgbm_focal_metric(gamma: float = 2.0, alpha: Any = None):
         label = eval_data.get_label()
         value = focal_loss(
             label,
-            _as_score_matrix(preds, len(label), "F")[0],
+            _metric_margins(
+                _as_score_matrix(preds, len(label), "F")[0], raw_score, "raw_score"
+            ),
             gamma=gamma,
             alpha=alpha,
             sample_weight=eval_data.get_weight(),
@@ -361,10 +395,13 @@ def make_xgboost_focal_objective(gamma: float = 2.0, alpha: Any = None):
     return objective
 
 
-def make_xgboost_focal_metric(gamma: float = 2.0, alpha: Any = None):
+def make_xgboost_focal_metric(
+    gamma: float = 2.0, alpha: Any = None, *, output_margin: bool = True
+):
     """Build a focal loss evaluation metric for ``xgboost.train``.
 
-    Pass it as ``custom_metric``; XGBoost then hands it raw margins.
+    Pass it as ``custom_metric``. XGBoost hands it raw margins when the
+    objective is custom and probabilities when it is built in.
 
     Parameters
     ----------
@@ -372,6 +409,9 @@ def make_xgboost_focal_metric(gamma: float = 2.0, alpha: Any = None):
         Focusing parameter; ``0`` gives the log loss.
     alpha : float, array-like of shape (n_classes,) or None, default=None
         Class weights, as in :func:`sktricks.losses.focal_loss`.
+    output_margin : bool, default=True
+        Whether ``predt`` are raw margins. Set it to False with a built-in
+        objective such as ``"binary:logistic"`` or ``"multi:softprob"``.
 
     Returns
     -------
@@ -394,7 +434,11 @@ def make_xgboost_focal_metric(gamma: float = 2.0, alpha: Any = None):
         label = dmatrix.get_label()
         value = focal_loss(
             label,
-            _as_score_matrix(predt, len(label), "C")[0],
+            _metric_margins(
+                _as_score_matrix(predt, len(label), "C")[0],
+                output_margin,
+                "output_margin",
+            ),
             gamma=gamma,
             alpha=alpha,
             sample_weight=weight if weight.size else None,

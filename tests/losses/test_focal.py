@@ -522,3 +522,59 @@ def test_focal_loss_sample_weight_is_weighted_mean():
     per_row = _brute_force_loss(y, margin, 2.0, np.ones(2))
     expected = (per_row * weight).sum() / weight.sum()
     assert focal_loss(y, margin, sample_weight=weight) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_lightgbm_metric_builtin_objective_probabilities(n_classes):
+    # A built-in objective hands feval probabilities; at gamma=0 the metric
+    # must then equal scikit-learn's log loss of the booster's predictions.
+    X, y = _data(n_classes)
+    params = {"verbose": -1, "num_threads": 1}
+    params["objective"] = "binary" if n_classes == 2 else "multiclass"
+    if n_classes > 2:
+        params["num_class"] = n_classes
+    recorded = {}
+    booster = lgb.train(
+        params,
+        lgb.Dataset(X, y),
+        num_boost_round=3,
+        valid_sets=[lgb.Dataset(X, y)],
+        valid_names=["valid"],
+        feval=make_lightgbm_focal_metric(0.0, raw_score=False),
+        callbacks=[lgb.record_evaluation(recorded)],
+    )
+    expected = log_loss(y, booster.predict(X))
+    assert recorded["valid"]["focal_loss"][-1] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_xgboost_metric_builtin_objective_probabilities(n_classes):
+    X, y = _data(n_classes)
+    params = {"nthread": 1, "disable_default_eval_metric": 1}
+    if n_classes == 2:
+        params["objective"] = "binary:logistic"
+    else:
+        params.update(objective="multi:softprob", num_class=n_classes)
+    dtrain = xgb.DMatrix(X, label=y)
+    recorded = {}
+    booster = xgb.train(
+        params,
+        dtrain,
+        num_boost_round=3,
+        evals=[(dtrain, "valid")],
+        custom_metric=make_xgboost_focal_metric(0.0, output_margin=False),
+        evals_result=recorded,
+        verbose_eval=False,
+    )
+    expected = log_loss(y, booster.predict(dtrain))
+    assert recorded["valid"]["focal_loss"][-1] == pytest.approx(expected, rel=1e-5)
+
+
+def test_native_metric_rejects_probabilities_as_margins():
+    X, y = _data(3)
+    proba = np.full((len(y), 3), 1.0 / 3.0)
+    lgb_data = lgb.Dataset(X, y).construct()
+    with pytest.raises(ValueError, match="pass raw_score=False"):
+        make_lightgbm_focal_metric(0.0)(proba, lgb_data)
+    with pytest.raises(ValueError, match="pass output_margin=False"):
+        make_xgboost_focal_metric(0.0)(proba, xgb.DMatrix(X, label=y))
