@@ -89,7 +89,7 @@ def _metric_margins(scores: np.ndarray, is_margin: bool, flag: str) -> np.ndarra
         if proba.ndim == 1:
             return np.log(proba) - np.log1p(-proba)
         return np.log(proba)
-    # NOTE: binary probabilities cannot be told apart from small margins, so
+    # NOTE: binary probabilities cannot be distinguished from small margins, so
     # only multiclass input is checked here.
     if (
         scores.ndim == 2
