@@ -49,6 +49,81 @@ def _floored(hess: np.ndarray, weight: Any) -> np.ndarray:
     return np.where(positive, floored, hess)
 
 
+def _as_score_matrix(preds: Any, n_rows: int, order: str):
+    """Return ``preds`` with one column per class, and the class count if flat.
+
+    Current LightGBM and XGBoost pass multiclass margins as an
+    ``(n_samples, n_classes)`` array, but older releases and hand-made
+    calls pass them flat: class-major (``order="F"``) in LightGBM and
+    row-major (``order="C"``) in XGBoost. A flat array whose length is a
+    multiple of ``n_rows`` is reshaped in the layout of its library.
+    """
+    preds = np.asarray(preds, dtype=float)
+    if preds.ndim != 1 or preds.size == n_rows:
+        return preds, None
+    if n_rows == 0 or preds.size % n_rows:
+        raise ValueError(
+            f"Got {preds.size} margins for {n_rows} labelled rows, which is not "
+            "a whole number of classes. Set num_class to the number of classes "
+            "in the labels, or leave it unset for binary targets."
+        )
+    n_classes = preds.size // n_rows
+    return preds.reshape((n_rows, n_classes), order=order), n_classes
+
+
+def _flatten_like_input(values: np.ndarray, n_classes, order: str) -> np.ndarray:
+    """Return ``values`` in the flat layout the margins came in, if they were flat."""
+    if n_classes is None:
+        return values
+    return values.ravel(order=order)
+
+
+def _metric_margins(scores: np.ndarray, is_margin: bool, flag: str) -> np.ndarray:
+    """Return margins for a metric, converting probabilities if ``is_margin`` is False.
+
+    A booster with a built-in objective hands custom metrics probabilities,
+    and one with a custom objective hands them raw margins.
+    """
+    if not is_margin:
+        proba = np.clip(scores, 1e-15, 1.0 - 1e-15)
+        if proba.ndim == 1:
+            return np.log(proba) - np.log1p(-proba)
+        return np.log(proba)
+    # NOTE: binary probabilities cannot be distinguished from small margins, so
+    # only multiclass input is checked here.
+    if (
+        scores.ndim == 2
+        and scores.size
+        and np.all((scores >= 0) & (scores <= 1))
+        and np.allclose(scores.sum(axis=1), 1.0, atol=1e-6)
+    ):
+        raise ValueError(
+            "The metric received rows of probabilities that sum to 1, but it "
+            f"expects raw margins. With a built-in objective, pass {flag}=False."
+        )
+    return scores
+
+
+def _native_grad_hess(label, preds, weight, *, gamma, alpha, library):
+    """Return the floored focal gradient and Hessian for a native training API."""
+    order = "F" if library == "lightgbm" else "C"
+    scores, flat_classes = _as_score_matrix(preds, len(label), order)
+    n_classes = 2 if scores.ndim == 1 else scores.shape[1]
+    grad, hess = boosting_grad_hess(
+        label,
+        scores,
+        gamma=gamma,
+        alpha=alpha,
+        sample_weight=weight,
+        factor=_softmax_hessian_factor(library, n_classes),
+    )
+    hess = _floored(hess, weight)
+    return (
+        _flatten_like_input(grad, flat_classes, order),
+        _flatten_like_input(hess, flat_classes, order),
+    )
+
+
 def _library(estimator) -> str:
     """Return "lightgbm" or "xgboost" for a supported classifier."""
     from lightgbm import LGBMClassifier
@@ -134,6 +209,43 @@ class _XGBoostObjective:
         return grad, _floored(hess, sample_weight)
 
 
+class _LightGBMEvalMetric:
+    """Focal loss as an ``LGBMClassifier`` ``eval_metric`` on raw margins."""
+
+    def __init__(self, gamma, alpha):
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def __call__(self, y_true, y_pred, weight):
+        value = focal_loss(
+            y_true, y_pred, gamma=self.gamma, alpha=self.alpha, sample_weight=weight
+        )
+        return "focal_loss", value, False
+
+
+class _XGBoostEvalMetric:
+    """Focal loss as an ``XGBClassifier`` ``eval_metric`` on raw margins.
+
+    XGBoost names the metric after ``__name__``. Because that name is not in
+    its list of maximised metrics, early stopping minimises it.
+    """
+
+    __name__ = "focal_loss"
+
+    def __init__(self, gamma, alpha):
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return focal_loss(
+            y_true,
+            y_pred,
+            gamma=self.gamma,
+            alpha=self.alpha,
+            sample_weight=sample_weight,
+        )
+
+
 def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
     """Build a focal loss objective for ``lightgbm.train``.
 
@@ -172,22 +284,21 @@ def make_lightgbm_focal_objective(gamma: float = 2.0, alpha: Any = None):
     """
 
     def objective(preds, train_data):
-        preds = np.asarray(preds)
-        n_classes = 2 if preds.ndim == 1 else preds.shape[1]
-        grad, hess = boosting_grad_hess(
+        return _native_grad_hess(
             train_data.get_label(),
             preds,
+            train_data.get_weight(),
             gamma=gamma,
             alpha=alpha,
-            sample_weight=train_data.get_weight(),
-            factor=_softmax_hessian_factor("lightgbm", n_classes),
+            library="lightgbm",
         )
-        return grad, _floored(hess, train_data.get_weight())
 
     return objective
 
 
-def make_lightgbm_focal_metric(gamma: float = 2.0, alpha: Any = None):
+def make_lightgbm_focal_metric(
+    gamma: float = 2.0, alpha: Any = None, *, raw_score: bool = True
+):
     """Build a focal loss evaluation metric for ``lightgbm.train``.
 
     Parameters
@@ -196,13 +307,18 @@ def make_lightgbm_focal_metric(gamma: float = 2.0, alpha: Any = None):
         Focusing parameter; ``0`` gives the log loss.
     alpha : float, array-like of shape (n_classes,) or None, default=None
         Class weights, as in :func:`sktricks.losses.focal_loss`.
+    raw_score : bool, default=True
+        Whether ``preds`` are raw margins, as LightGBM passes them with a
+        custom objective. Set it to False with a built-in objective such as
+        ``"binary"`` or ``"multiclass"``, which passes probabilities.
 
     Returns
     -------
     metric : callable
         ``metric(preds, eval_data) -> ("focal_loss", value, False)``, with
-        ``preds`` the raw margins. Add the dataset's ``init_score`` yourself
-        if the objective was custom: LightGBM leaves it out of ``preds``.
+        ``preds`` the raw margins. With a custom objective, LightGBM 4
+        already adds the dataset's ``init_score`` to ``preds``, unlike
+        ``Booster.predict``, so do not add it again.
 
     Examples
     --------
@@ -216,9 +332,12 @@ def make_lightgbm_focal_metric(gamma: float = 2.0, alpha: Any = None):
     """
 
     def metric(preds, eval_data):
+        label = eval_data.get_label()
         value = focal_loss(
-            eval_data.get_label(),
-            preds,
+            label,
+            _metric_margins(
+                _as_score_matrix(preds, len(label), "F")[0], raw_score, "raw_score"
+            ),
             gamma=gamma,
             alpha=alpha,
             sample_weight=eval_data.get_weight(),
@@ -263,26 +382,26 @@ def make_xgboost_focal_objective(gamma: float = 2.0, alpha: Any = None):
     """
 
     def objective(predt, dtrain):
-        predt = np.asarray(predt)
-        n_classes = 2 if predt.ndim == 1 else predt.shape[1]
         weight = dtrain.get_weight()
-        grad, hess = boosting_grad_hess(
+        return _native_grad_hess(
             dtrain.get_label(),
             predt,
+            weight if weight.size else None,
             gamma=gamma,
             alpha=alpha,
-            sample_weight=weight if weight.size else None,
-            factor=_softmax_hessian_factor("xgboost", n_classes),
+            library="xgboost",
         )
-        return grad, _floored(hess, weight)
 
     return objective
 
 
-def make_xgboost_focal_metric(gamma: float = 2.0, alpha: Any = None):
+def make_xgboost_focal_metric(
+    gamma: float = 2.0, alpha: Any = None, *, output_margin: bool = True
+):
     """Build a focal loss evaluation metric for ``xgboost.train``.
 
-    Pass it as ``custom_metric``; XGBoost then hands it raw margins.
+    Pass it as ``custom_metric``. XGBoost hands it raw margins when the
+    objective is custom and probabilities when it is built in.
 
     Parameters
     ----------
@@ -290,6 +409,9 @@ def make_xgboost_focal_metric(gamma: float = 2.0, alpha: Any = None):
         Focusing parameter; ``0`` gives the log loss.
     alpha : float, array-like of shape (n_classes,) or None, default=None
         Class weights, as in :func:`sktricks.losses.focal_loss`.
+    output_margin : bool, default=True
+        Whether ``predt`` are raw margins. Set it to False with a built-in
+        objective such as ``"binary:logistic"`` or ``"multi:softprob"``.
 
     Returns
     -------
@@ -309,9 +431,14 @@ def make_xgboost_focal_metric(gamma: float = 2.0, alpha: Any = None):
 
     def metric(predt, dmatrix):
         weight = dmatrix.get_weight()
+        label = dmatrix.get_label()
         value = focal_loss(
-            dmatrix.get_label(),
-            predt,
+            label,
+            _metric_margins(
+                _as_score_matrix(predt, len(label), "C")[0],
+                output_margin,
+                "output_margin",
+            ),
             gamma=gamma,
             alpha=alpha,
             sample_weight=weight if weight.size else None,
@@ -383,7 +510,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
         """Fit the booster on the focal loss.
 
         Parameters
@@ -394,6 +521,15 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, applied to the gradient and Hessian.
+        eval_set : list of (X, y) tuples, default=None
+            Validation sets, scored with the focal loss after each round and
+            used for the booster's early stopping (``early_stopping_rounds``
+            of ``XGBClassifier``, ``early_stopping_round`` of
+            ``LGBMClassifier``). The focal loss replaces the booster's own
+            evaluation metrics, because with a custom objective those read
+            raw margins as if they were probabilities.
+        eval_sample_weight : list of array-like, default=None
+            Row weights of each validation set.
 
         Returns
         -------
@@ -422,20 +558,76 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_ = clone(self.estimator).set_params(objective=objective)
 
         init = self._init_margin(len(y_codes))
+        eval_kwargs = self._eval_fit_kwargs(library, eval_set, eval_sample_weight)
         if library == "lightgbm":
-            self._fit_lightgbm(X, y_codes, sample_weight, init)
+            self._fit_lightgbm(X, y_codes, sample_weight, init, eval_kwargs)
         else:
             self.estimator_.fit(
-                X, y_codes, sample_weight=sample_weight, base_margin=init
+                X, y_codes, sample_weight=sample_weight, base_margin=init, **eval_kwargs
             )
         return self
 
-    def _fit_lightgbm(self, X, y_codes, sample_weight, init) -> None:
+    def _eval_fit_kwargs(self, library, eval_set, eval_sample_weight) -> dict:
+        """Encode the validation sets and set the focal loss as their metric."""
+        if eval_set is None:
+            return {}
+        if isinstance(eval_set, tuple):
+            eval_set = [eval_set]
+        if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set):
+            raise ValueError(
+                f"eval_sample_weight has {len(eval_sample_weight)} entries but "
+                f"eval_set has {len(eval_set)}; pass one weight array per set."
+            )
+
+        encoded, inits = [], []
+        for X_eval, y_eval in eval_set:
+            X_eval = _check_features(self, X_eval, reset=False)
+            encoded.append((X_eval, self._encode_eval_labels(y_eval)))
+            inits.append(self._init_margin(X_eval.shape[0]))
+
+        if library == "lightgbm":
+            # metric="None" drops LightGBM's default log loss, which would
+            # read the custom objective's raw margins as probabilities.
+            self.estimator_.set_params(metric="None")
+            return {
+                "eval_set": encoded,
+                "eval_init_score": inits,
+                "eval_sample_weight": eval_sample_weight,
+                "eval_metric": _LightGBMEvalMetric(self.gamma, self.alpha),
+            }
+        # XGBoost adds its default metric for the objective it records, and
+        # that metric would also read raw margins as probabilities.
+        self.estimator_.set_params(
+            eval_metric=_XGBoostEvalMetric(self.gamma, self.alpha),
+            disable_default_eval_metric=True,
+        )
+        return {
+            "eval_set": encoded,
+            "base_margin_eval_set": inits,
+            "sample_weight_eval_set": eval_sample_weight,
+            "verbose": False,
+        }
+
+    def _encode_eval_labels(self, y_eval) -> np.ndarray:
+        """Return the class codes of validation labels, which must be in classes_."""
+        y_eval = np.asarray(y_eval, dtype=self.classes_.dtype)
+        codes = np.searchsorted(self.classes_, y_eval)
+        codes = np.clip(codes, 0, len(self.classes_) - 1)
+        unknown = self.classes_[codes] != y_eval
+        if np.any(unknown):
+            raise ValueError(
+                f"eval_set contains labels {np.unique(y_eval[unknown])[:5].tolist()} "
+                f"that are not in the training classes {self.classes_.tolist()}; "
+                "drop those rows or train on data that includes them."
+            )
+        return codes
+
+    def _fit_lightgbm(self, X, y_codes, sample_weight, init, eval_kwargs) -> None:
         from lightgbm.basic import LightGBMError
 
         try:
             self.estimator_.fit(
-                X, y_codes, sample_weight=sample_weight, init_score=init
+                X, y_codes, sample_weight=sample_weight, init_score=init, **eval_kwargs
             )
         except LightGBMError as exc:
             # When binning leaves no usable feature, LightGBM's built-in

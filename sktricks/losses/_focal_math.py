@@ -61,15 +61,47 @@ def _check_inputs(y_true, raw_score):
             "column per class (multiclass)."
         )
     n_classes = 2 if raw_score.ndim == 1 else raw_score.shape[1]
+    encode_hint = (
+        "Encode the labels first, for example with "
+        "sklearn.preprocessing.LabelEncoder, or use FocalLossClassifier, "
+        "which encodes them itself."
+    )
+    if y_codes.dtype.kind not in "biuf":
+        raise ValueError(
+            f"y_true has dtype {y_codes.dtype}, but the focal loss needs integer "
+            f"class codes 0 .. {n_classes - 1}. {encode_hint}"
+        )
     if not np.all(np.isfinite(y_codes)) or np.any(y_codes != np.round(y_codes)):
-        raise ValueError("y_true must hold integer class codes 0 .. n_classes - 1.")
+        raise ValueError(
+            f"y_true must contain integer class codes 0 .. {n_classes - 1}. "
+            f"{encode_hint}"
+        )
     y_codes = y_codes.astype(np.int64)
     if y_codes.size and (y_codes.min() < 0 or y_codes.max() >= n_classes):
         raise ValueError(
             f"y_true contains codes from {y_codes.min()} to {y_codes.max()}, "
-            f"outside 0 .. {n_classes - 1} for raw_score of shape {raw_score.shape}."
+            f"outside 0 .. {n_classes - 1} for raw_score of shape {raw_score.shape}. "
+            f"{encode_hint}"
         )
     return y_codes, raw_score, n_classes
+
+
+def _check_row_weights(sample_weight, n_rows: int):
+    """Return ``sample_weight`` as a float array of ``n_rows`` finite weights >= 0."""
+    if sample_weight is None:
+        return None
+    weight = np.asarray(sample_weight, dtype=float)
+    if weight.shape != (n_rows,):
+        raise ValueError(
+            f"sample_weight has shape {weight.shape} but there are {n_rows} rows; "
+            "pass one weight per row."
+        )
+    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+        raise ValueError(
+            "sample_weight must contain finite weights >= 0, got "
+            f"min={weight.min()}, max={weight.max()}."
+        )
+    return weight
 
 
 def focal_loss(y_true, raw_score, *, gamma=2.0, alpha=None, sample_weight=None):
@@ -103,6 +135,12 @@ def focal_loss(y_true, raw_score, *, gamma=2.0, alpha=None, sample_weight=None):
     0.693147
     """
     y_codes, raw_score, n_classes = _check_inputs(y_true, raw_score)
+    sample_weight = _check_row_weights(sample_weight, len(y_codes))
+    if sample_weight is not None and not sample_weight.sum() > 0:
+        raise ValueError(
+            "sample_weight sums to 0, so the weighted mean loss is undefined; "
+            "give at least one row a positive weight."
+        )
     q, log_q, _ = _true_class_probability(y_codes, raw_score)
     weight = _class_weights(alpha, y_codes, n_classes)
     per_row = -weight * (1.0 - q) ** gamma * log_q
@@ -150,9 +188,10 @@ def focal_loss_grad_hess(
     (-0.5, 0.25)
     """
     y_codes, raw_score, n_classes = _check_inputs(y_true, raw_score)
+    sample_weight = _check_row_weights(sample_weight, len(y_codes))
     weight = _class_weights(alpha, y_codes, n_classes)
     if sample_weight is not None:
-        weight = weight * np.asarray(sample_weight, dtype=float)
+        weight = weight * sample_weight
 
     if raw_score.ndim == 1:
         grad, hess = _binary_grad_hess(y_codes, raw_score, gamma)

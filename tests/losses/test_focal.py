@@ -369,3 +369,212 @@ def test_focal_text_column_rejected(library):
 
     categorical = frame.astype({"d": "category"})
     assert model.fit(categorical, y).predict(categorical).shape == (60,)
+
+
+@pytest.mark.parametrize("library, order", [("lightgbm", "F"), ("xgboost", "C")])
+def test_native_objective_flat_multiclass_layout(library, order):
+    # Older LightGBM passes flat class-major margins and older XGBoost flat
+    # row-major ones; both must give the (n, k) gradient in that same layout.
+    X, y = _data(3)
+    margin = np.random.default_rng(1).normal(size=(len(y), 3))
+    if library == "lightgbm":
+        objective = make_lightgbm_focal_objective(gamma=2.0)
+        data = lgb.Dataset(X, y).construct()
+    else:
+        objective = make_xgboost_focal_objective(gamma=2.0)
+        data = xgb.DMatrix(X, label=y)
+    grad_2d, hess_2d = objective(margin, data)
+    grad_flat, hess_flat = objective(margin.ravel(order=order), data)
+
+    expected_grad, _ = focal_loss_grad_hess(y, margin, gamma=2.0)
+    np.testing.assert_allclose(grad_2d, expected_grad)
+    np.testing.assert_allclose(grad_flat, expected_grad.ravel(order=order))
+    np.testing.assert_allclose(hess_flat, hess_2d.ravel(order=order))
+
+
+def test_native_metric_flat_multiclass_is_log_loss():
+    X, y = _data(3)
+    margin = np.random.default_rng(2).normal(size=(len(y), 3))
+    proba = np.exp(margin) / np.exp(margin).sum(axis=1, keepdims=True)
+    expected = log_loss(y, proba)
+
+    lgb_data = lgb.Dataset(X, y).construct()
+    _, value, _ = make_lightgbm_focal_metric(0.0)(margin.ravel(order="F"), lgb_data)
+    assert value == pytest.approx(expected)
+    _, value = make_xgboost_focal_metric(0.0)(margin.ravel(), xgb.DMatrix(X, label=y))
+    assert value == pytest.approx(expected)
+
+
+def test_native_objective_num_class_mismatch_message():
+    X, y = _data(3)
+    objective = make_xgboost_focal_objective(gamma=2.0)
+    with pytest.raises(ValueError, match="Got 500 margins for 200 labelled rows"):
+        objective(np.zeros(500), xgb.DMatrix(X[:200], label=y[:200]))
+
+
+def test_lightgbm_metric_margins_include_init_score():
+    # With a custom objective LightGBM hands the metric init_score plus the
+    # trees' output, so the metric must equal the loss of predict + init_score.
+    X, y = _data(2)
+    init = np.full(len(y), 1.5)
+    recorded = {}
+    booster = lgb.train(
+        {"objective": make_lightgbm_focal_objective(1.0), "verbose": -1},
+        lgb.Dataset(X, y, init_score=init),
+        num_boost_round=3,
+        valid_sets=[lgb.Dataset(X, y, init_score=init)],
+        valid_names=["valid"],
+        feval=make_lightgbm_focal_metric(1.0),
+        callbacks=[lgb.record_evaluation(recorded)],
+    )
+    margin = booster.predict(X, raw_score=True) + init
+    expected = _brute_force_loss(y, margin, 1.0, np.ones(2)).mean()
+    assert recorded["valid"]["focal_loss"][-1] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_focal_classifier_eval_set_scores_focal_loss(library):
+    # The recorded validation metric must be the focal loss of the final
+    # margins, init score included, computed here from the definition.
+    X, y = _data(3)
+    labels = np.array(["a", "b", "c"])[y]
+    X_train, y_train, X_val, y_val = X[:300], labels[:300], X[300:], labels[300:]
+    if library == "lightgbm":
+        booster = LGBMClassifier(n_estimators=5, verbose=-1)
+    else:
+        booster = XGBClassifier(n_estimators=5)
+    model = FocalLossClassifier(booster, gamma=2.0).fit(
+        X_train, y_train, eval_set=[(X_val, y_val)]
+    )
+
+    history = model.estimator_.evals_result_
+    scores = history.get("valid_0", history.get("validation_0"))
+    assert list(scores) == ["focal_loss"]
+    codes = np.searchsorted(["a", "b", "c"], y_val)
+    expected = _brute_force_loss(
+        codes, model.decision_function(X_val), 2.0, np.ones(3)
+    ).mean()
+    assert scores["focal_loss"][-1] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_focal_classifier_early_stopping_on_focal_loss(library):
+    X, y = _data(2)
+    X_train, y_train, X_val, y_val = X[:300], y[:300], X[300:], y[300:]
+    if library == "lightgbm":
+        booster = LGBMClassifier(
+            n_estimators=500, learning_rate=0.5, early_stopping_round=3, verbose=-1
+        )
+    else:
+        booster = XGBClassifier(
+            n_estimators=500, learning_rate=0.5, early_stopping_rounds=3
+        )
+    model = FocalLossClassifier(booster, gamma=1.0).fit(
+        X_train, y_train, eval_set=[(X_val, y_val)]
+    )
+
+    history = model.estimator_.evals_result_
+    scores = np.array(history.get("valid_0", history.get("validation_0"))["focal_loss"])
+    assert len(scores) < 500
+    best = int(np.argmin(scores))
+    assert len(scores) == best + 1 + 3
+    expected = _brute_force_loss(
+        y_val, model.decision_function(X_val), 1.0, np.ones(2)
+    ).mean()
+    assert scores[best] == pytest.approx(expected, rel=1e-5)
+
+
+def test_focal_classifier_eval_set_unknown_label():
+    X, y = _data(2)
+    model = FocalLossClassifier(LGBMClassifier(n_estimators=2, verbose=-1))
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in the"):
+        model.fit(X, y, eval_set=[(X[:5], [0, 1, 7, 0, 1])])
+
+
+@pytest.mark.parametrize(
+    "y_true, match",
+    [
+        (["no", "yes"], "y_true has dtype <U3, but the focal loss needs integer"),
+        ([-1, 1], "codes from -1 to 1, outside 0 .. 1.*LabelEncoder"),
+        ([0.5, 1.0], "integer class codes 0 .. 1.*LabelEncoder"),
+    ],
+)
+def test_focal_loss_rejects_unencoded_labels(y_true, match):
+    with pytest.raises(ValueError, match=match):
+        focal_loss(y_true, np.zeros(2))
+    with pytest.raises(ValueError, match=match):
+        focal_loss_grad_hess(y_true, np.zeros(2))
+
+
+def test_focal_loss_sample_weight_errors():
+    with pytest.raises(ValueError, match=r"shape \(3,\) but there are 2 rows"):
+        focal_loss_grad_hess([0, 1], np.zeros(2), sample_weight=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"finite weights >= 0, got min=-1\.0"):
+        focal_loss([0, 1], np.zeros(2), sample_weight=[-1.0, 2.0])
+    with pytest.raises(ValueError, match="sums to 0"):
+        focal_loss([0, 1], np.zeros(2), sample_weight=[0.0, 0.0])
+
+
+def test_focal_loss_sample_weight_is_weighted_mean():
+    y = np.array([0, 1, 1])
+    margin = np.array([0.3, -1.0, 2.0])
+    weight = np.array([1.0, 3.0, 0.0])
+    per_row = _brute_force_loss(y, margin, 2.0, np.ones(2))
+    expected = (per_row * weight).sum() / weight.sum()
+    assert focal_loss(y, margin, sample_weight=weight) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_lightgbm_metric_builtin_objective_probabilities(n_classes):
+    # A built-in objective hands feval probabilities; at gamma=0 the metric
+    # must then equal scikit-learn's log loss of the booster's predictions.
+    X, y = _data(n_classes)
+    params = {"verbose": -1, "num_threads": 1}
+    params["objective"] = "binary" if n_classes == 2 else "multiclass"
+    if n_classes > 2:
+        params["num_class"] = n_classes
+    recorded = {}
+    booster = lgb.train(
+        params,
+        lgb.Dataset(X, y),
+        num_boost_round=3,
+        valid_sets=[lgb.Dataset(X, y)],
+        valid_names=["valid"],
+        feval=make_lightgbm_focal_metric(0.0, raw_score=False),
+        callbacks=[lgb.record_evaluation(recorded)],
+    )
+    expected = log_loss(y, booster.predict(X))
+    assert recorded["valid"]["focal_loss"][-1] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_xgboost_metric_builtin_objective_probabilities(n_classes):
+    X, y = _data(n_classes)
+    params = {"nthread": 1, "disable_default_eval_metric": 1}
+    if n_classes == 2:
+        params["objective"] = "binary:logistic"
+    else:
+        params.update(objective="multi:softprob", num_class=n_classes)
+    dtrain = xgb.DMatrix(X, label=y)
+    recorded = {}
+    booster = xgb.train(
+        params,
+        dtrain,
+        num_boost_round=3,
+        evals=[(dtrain, "valid")],
+        custom_metric=make_xgboost_focal_metric(0.0, output_margin=False),
+        evals_result=recorded,
+        verbose_eval=False,
+    )
+    expected = log_loss(y, booster.predict(dtrain))
+    assert recorded["valid"]["focal_loss"][-1] == pytest.approx(expected, rel=1e-5)
+
+
+def test_native_metric_rejects_probabilities_as_margins():
+    X, y = _data(3)
+    proba = np.full((len(y), 3), 1.0 / 3.0)
+    lgb_data = lgb.Dataset(X, y).construct()
+    with pytest.raises(ValueError, match="pass raw_score=False"):
+        make_lightgbm_focal_metric(0.0)(proba, lgb_data)
+    with pytest.raises(ValueError, match="pass output_margin=False"):
+        make_xgboost_focal_metric(0.0)(proba, xgb.DMatrix(X, label=y))
