@@ -500,3 +500,87 @@ def test_shap_grouping_nested_pipelines_and_remainder():
     )
     np.testing.assert_allclose(grouped.values["d"], flat.values["remainder__d"])
     assert (grouped.values["e"] == 0).all()
+
+
+def test_shap_series_row_keeps_category_dtype():
+    X, y = _mixed()
+    X["color"] = X["color"].astype("category")
+    model = lgb.LGBMClassifier(n_estimators=20, verbose=-1, random_state=0)
+    model.fit(X, y)
+    row = X.iloc[7]
+    assert row.dtype == object
+
+    explanation = ShapExplainer(model, background=X).explain(row)
+
+    expected, base = _shap_positive(model, X.iloc[[7]])
+    np.testing.assert_allclose(explanation.values.to_numpy(), expected, atol=1e-6)
+    assert explanation.base_values.iloc[0] == pytest.approx(base)
+
+
+def test_shap_series_row_numeric_without_background():
+    X, y = _numeric()
+    model = xgb.XGBClassifier(n_estimators=20, random_state=0).fit(X, y)
+
+    explanation = ShapExplainer(model).explain(X.iloc[3])
+
+    expected, _ = _shap_positive(model, X.iloc[[3]])
+    np.testing.assert_allclose(explanation.values.to_numpy(), expected, atol=1e-5)
+    total = explanation.values.sum(axis=1) + explanation.base_values
+    np.testing.assert_allclose(total, _raw_output(model, X.iloc[[3]]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("algorithm", ["linear", "permutation"])
+def test_shap_single_row_needs_background(algorithm):
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+
+    with pytest.raises(ValueError, match="X has 1 row and background is None"):
+        ShapExplainer(model, algorithm=algorithm).explain(X.iloc[[0]])
+
+
+def test_shap_single_row_with_background_closed_form():
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+    explainer = ShapExplainer(model, background=X, background_size=len(X))
+
+    explanation = explainer.explain(X.iloc[0])
+
+    # Interventional linear SHAP: coef * (x - mean of the background).
+    expected = model.coef_[0] * (X.iloc[0] - X.mean())
+    np.testing.assert_allclose(explanation.values.iloc[0], expected, atol=1e-8)
+    assert explanation.values.iloc[0].abs().sum() > 0
+
+
+def test_shap_nan_input_raises_for_linear():
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+    X_missing = X.copy()
+    X_missing.iloc[4, 2] = np.nan
+    explainer = ShapExplainer(model, background=X, check_additivity=False)
+
+    with pytest.raises(ValueError, match=r"NaN SHAP values .* \[4\] .* \['f2'\]"):
+        explainer.explain(X_missing)
+
+
+def test_shap_nan_input_allowed_for_trees():
+    X, y = _numeric()
+    X_missing = X.copy()
+    X_missing.iloc[::7, 1] = np.nan
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0)
+    model.fit(X_missing, y)
+
+    explanation = ShapExplainer(model).explain(X_missing)
+
+    total = explanation.values.sum(axis=1) + explanation.base_values
+    np.testing.assert_allclose(total, model.decision_function(X_missing), rtol=1e-5)
+
+
+def test_shap_additivity_check_rejects_nan_output():
+    from sktricks.explain._shap import _check_additivity
+
+    values = np.zeros((2, 3, 1))
+    base = np.zeros((2, 1))
+    expected = np.array([[0.0], [np.nan]])
+
+    with pytest.raises(ValueError, match="for row 1"):
+        _check_additivity(values, base, expected, "margin")
