@@ -20,9 +20,10 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.exceptions import NotFittedError
+from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
@@ -584,3 +585,47 @@ def test_shap_additivity_check_rejects_nan_output():
 
     with pytest.raises(ValueError, match="for row 1"):
         _check_additivity(values, base, expected, "margin")
+
+
+def _with_missing(n=300, seed=0):
+    X, y = _mixed(n, seed)
+    X["income"] = X["income"].where(X["age"] % 5 != 0)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "numeric",
+    [
+        SimpleImputer(add_indicator=True),
+        FeatureUnion(
+            [("impute", SimpleImputer()), ("flag", MissingIndicator())],
+            verbose_feature_names_out=False,
+        ),
+    ],
+    ids=["add_indicator", "missing_indicator"],
+)
+def test_shap_grouping_missing_indicator_columns(numeric):
+    X, y = _with_missing()
+    preprocess = ColumnTransformer(
+        [
+            ("num", numeric, ["income", "age"]),
+            ("cat", OneHotEncoder(), ["color", "size"]),
+        ],
+        verbose_feature_names_out=False,
+    )
+    model = Pipeline([("pre", preprocess), ("lr", LogisticRegression())]).fit(X, y)
+
+    grouped = ShapExplainer(model, random_state=0).explain(X)
+    transformed = ShapExplainer(model, grouping="transformed", random_state=0)
+    flat = transformed.explain(X).values
+
+    names = list(flat.columns)
+    assert "missingindicator_income" in names
+    income = flat["income"] + flat["missingindicator_income"]
+    np.testing.assert_allclose(grouped.values["income"], income, atol=1e-10)
+    colors = [c for c in names if c.startswith("color_")]
+    np.testing.assert_allclose(
+        grouped.values["color"], flat[colors].sum(axis=1), atol=1e-10
+    )
+    total = grouped.values.sum(axis=1) + grouped.base_values
+    np.testing.assert_allclose(total, model.decision_function(X), rtol=1e-6)
