@@ -62,7 +62,8 @@ class ShapExplainer:
 
     A binary classifier gives the values of the positive class
     (``classes_[1]``) only, shape ``(n_rows, n_features)``, for every model
-    family. A multiclass classifier gives one DataFrame per class.
+    family, and ``Explanation.frame(classes_[0])`` derives the other class
+    from them. A multiclass classifier gives one DataFrame per class.
 
     Unlike calling shap directly, this class accepts whole pipelines, sums
     one-hot and other derived columns back into the input column they came

@@ -629,3 +629,40 @@ def test_shap_grouping_missing_indicator_columns(numeric):
     )
     total = grouped.values.sum(axis=1) + grouped.base_values
     np.testing.assert_allclose(total, model.decision_function(X), rtol=1e-6)
+
+
+def test_shap_binary_negative_class_probability():
+    X, y = _numeric()
+    labels = np.where(y == 1, "yes", "no")
+    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, labels)
+
+    values, base = ShapExplainer(model).explain(X).frame("no")
+
+    explainer = shap.TreeExplainer(model)
+    direct = np.asarray(explainer.shap_values(X, check_additivity=False))
+    np.testing.assert_allclose(values.to_numpy(), direct[:, :, 0], atol=1e-8)
+    np.testing.assert_allclose(base, explainer.expected_value[0], atol=1e-8)
+    total = values.sum(axis=1) + base
+    np.testing.assert_allclose(total, model.predict_proba(X)[:, 0], atol=1e-8)
+
+
+def test_shap_binary_negative_class_margin():
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+    explanation = ShapExplainer(model).explain(X)
+
+    values, base = explanation.frame(0)
+
+    total = values.sum(axis=1) + base
+    np.testing.assert_allclose(total, -model.decision_function(X), atol=1e-8)
+    importance = explanation.global_importance(label=0)
+    pd.testing.assert_series_equal(importance, explanation.global_importance())
+
+
+def test_shap_binary_unknown_label_raises():
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+    explanation = ShapExplainer(model).explain(X)
+
+    with pytest.raises(ValueError, match=r"label=5 is invalid; use one of"):
+        explanation.frame(5)
