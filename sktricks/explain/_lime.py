@@ -363,8 +363,13 @@ class LimeExplainer:
         if row.dtypes.equals(self._codec.dtypes):
             return row
         # A Series turned into a one-row frame has object dtype, so the
-        # training dtypes are restored.
-        return row.astype(self._codec.dtypes.to_dict())
+        # training dtypes are restored. A NaN in an integer column stays a
+        # float, so that the missing-value check or the fill value handles it.
+        dtypes = self._codec.dtypes.to_dict()
+        for column, has_missing in row.isna().any().items():
+            if has_missing and pd.api.types.is_integer_dtype(dtypes[column]):
+                dtypes[column] = np.float64
+        return row.astype(dtypes)
 
     def _label_index(self, label: Any) -> int | None:
         if self._classes is None or label is None:

@@ -334,3 +334,36 @@ def test_lime_categorical_features_must_list_text_columns():
         LimeExplainer(pipeline, X, categorical_features=[])
     with pytest.raises(TypeError, match="categorical_features=3 is invalid"):
         LimeExplainer(pipeline, X, categorical_features=3)
+
+
+def test_lime_nan_in_integer_column_raises():
+    X, y = _mixed()
+    explainer = LimeExplainer(_pipeline(X, y), X, random_state=0)
+    row = X.iloc[0].to_dict()
+    row["age"] = np.nan
+
+    with pytest.raises(ValueError, match=r"row has NaN in the columns \['age'\]"):
+        explainer.explain(row)
+
+
+def test_lime_nan_in_integer_column_filled_with_median():
+    # An odd number of rows makes the median of the integer column an integer.
+    X, y = _mixed(n=301)
+    pre = ColumnTransformer(
+        [
+            ("num", SimpleImputer(), ["income", "age"]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["color"]),
+        ]
+    )
+    pipeline = make_pipeline(pre, LogisticRegression(max_iter=1000)).fit(X, y)
+    explainer = LimeExplainer(pipeline, X, random_state=0)
+    missing = X.iloc[[0]].astype({"age": float})
+    missing.loc[missing.index[0], "age"] = np.nan
+    filled = X.iloc[[0]].copy()
+    filled.loc[filled.index[0], "age"] = int(np.median(X["age"]))
+
+    explanation = explainer.explain(missing, num_samples=500)
+
+    expected = explainer.explain(filled, num_samples=500)
+    pd.testing.assert_frame_equal(explanation, expected)
+    assert explanation.label == expected.label
