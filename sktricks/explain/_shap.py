@@ -54,8 +54,9 @@ class ShapExplainer:
 
     - ``"margin"``: the raw score before the link function, for
       gradient-boosted models and linear classifiers. It is the log-odds for
-      binary classifiers, the per-class logits for multiclass ones and the
-      prediction for squared-error regression.
+      binary classifiers, the per-class logits for multiclass ones, the
+      prediction for squared-error regression and the log of the prediction
+      for Poisson, gamma and Tweedie losses.
     - ``"probability"``: ``predict_proba``, for scikit-learn tree and forest
       classifiers and for classifiers explained by permutation.
     - ``"prediction"``: ``predict``, for other regressors.

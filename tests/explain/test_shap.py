@@ -16,6 +16,7 @@ from sklearn.ensemble import (
     ExtraTreesClassifier,
     GradientBoostingClassifier,
     HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -666,3 +667,27 @@ def test_shap_binary_unknown_label_raises():
 
     with pytest.raises(ValueError, match=r"label=5 is invalid; use one of"):
         explanation.frame(5)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        HistGradientBoostingRegressor(loss="poisson", max_iter=20, random_state=0),
+        HistGradientBoostingRegressor(loss="gamma", max_iter=20, random_state=0),
+        lgb.LGBMRegressor(objective="poisson", n_estimators=20, verbose=-1),
+        xgb.XGBRegressor(objective="count:poisson", n_estimators=20),
+    ],
+    ids=["hgb_poisson", "hgb_gamma", "lightgbm_poisson", "xgboost_poisson"],
+)
+def test_shap_log_link_regressor_margin(model):
+    X, _ = _numeric()
+    y = np.exp(0.5 * X["f0"] - 0.3 * X["f1"])
+    model.fit(X, y)
+
+    explanation = ShapExplainer(model).explain(X)
+
+    assert explanation.output == "margin"
+    total = explanation.values.sum(axis=1) + explanation.base_values
+    np.testing.assert_allclose(np.exp(total), model.predict(X), rtol=1e-4)
+    direct = shap.TreeExplainer(model).shap_values(X, check_additivity=False)
+    np.testing.assert_allclose(explanation.values.to_numpy(), direct, atol=1e-6)
