@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import KNNImputer, MissingIndicator, SimpleImputer
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils import get_tags
 
 
@@ -181,6 +182,17 @@ def _leaf_sources(step: Any, names: list[str]) -> list[list[str]] | None:
     out = feature_names_out([step], names)
     if out is None:
         return None
+
+    # A one-hot encoder records how many outputs each input made, which is right
+    # even when names collide ("a" with category "b_x" against an input
+    # "a_b") or a custom `feature_name_combiner` drops the "<input>_" prefix.
+    # `_n_features_outs` is private (scikit-learn 1.1 and later), so the name
+    # rule below remains the fallback.
+    counts = getattr(step, "_n_features_outs", None)
+    if isinstance(step, OneHotEncoder) and counts is not None:
+        if sum(counts) == len(out) and len(counts) == len(names):
+            pairs = zip(names, counts, strict=True)
+            return [[name] for name, count in pairs for _ in range(count)]
 
     # Missing-value indicators are named "missingindicator_<input>", which the
     # name rule below cannot match, so they are mapped by the fitted indices

@@ -434,7 +434,9 @@ def _model_input(estimator: Any, transformed: pd.DataFrame) -> Any:
         frame = transformed.copy()
         frame.columns = list(names)
         return frame
-    if any(is_categorical(transformed[c]) for c in transformed.columns):
+    # Positions, not names: a one-hot encoder can give two outputs one name.
+    columns = range(transformed.shape[1])
+    if any(is_categorical(transformed.iloc[:, j]) for j in columns):
         return transformed
     return transformed.to_numpy(dtype=float)
 

@@ -691,3 +691,42 @@ def test_shap_log_link_regressor_margin(model):
     np.testing.assert_allclose(np.exp(total), model.predict(X), rtol=1e-4)
     direct = shap.TreeExplainer(model).shap_values(X, check_additivity=False)
     np.testing.assert_allclose(explanation.values.to_numpy(), direct, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "encoder",
+    [
+        OneHotEncoder(feature_name_combiner=lambda feature, category: str(category)),
+        OneHotEncoder(),
+        OneHotEncoder(drop="first"),
+    ],
+    ids=["custom_names", "name_collision", "drop_first"],
+)
+def test_shap_grouping_one_hot_by_counts(encoder):
+    rng = np.random.default_rng(0)
+    n = 300
+    # "a" has a category "b_x", so its output "a_b_x" also looks like a
+    # category "x" of the input "a_b".
+    X = pd.DataFrame(
+        {
+            "a": rng.choice(["b_x", "c", "d"], n),
+            "a_b": rng.choice(["x", "y"], n),
+            "num": rng.normal(size=n),
+        }
+    )
+    y = ((X["a"] == "b_x") ^ (X["num"] > 0)).astype(int)
+    preprocess = ColumnTransformer(
+        [("cat", encoder, ["a", "a_b"])], remainder="passthrough"
+    )
+    model = Pipeline([("pre", preprocess), ("lr", LogisticRegression())]).fit(X, y)
+
+    grouped = ShapExplainer(model, random_state=0).explain(X).values
+    flat = ShapExplainer(model, grouping="transformed", random_state=0)
+    flat = flat.explain(X).values
+
+    # Positions, not names: with the collision two outputs share a name.
+    fitted = model[0].named_transformers_["cat"]
+    n_a = len(fitted.categories_[0]) - (fitted.drop is not None)
+    np.testing.assert_allclose(grouped["a"], flat.iloc[:, :n_a].sum(axis=1))
+    np.testing.assert_allclose(grouped["a_b"], flat.iloc[:, n_a:-1].sum(axis=1))
+    np.testing.assert_allclose(grouped["num"], flat.iloc[:, -1])
