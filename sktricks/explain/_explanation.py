@@ -34,7 +34,7 @@ class Explanation:
         or ``"prediction"``.
     classes : list or None
         The classifier's classes; for a binary classifier the values are
-        those of ``classes[1]``.
+        those of ``classes[1]``, and `frame` derives those of ``classes[0]``.
     """
 
     values: pd.DataFrame | dict[Any, pd.DataFrame]
@@ -83,14 +83,20 @@ class Explanation:
         return isinstance(self.values, dict)
 
     def frame(self, label: Any = None) -> tuple[pd.DataFrame, pd.Series]:
-        """Return the values and base values of one output."""
+        """Return the values and base values of one output.
+
+        For a binary classifier, ``label=classes[0]`` gives the negated values
+        with base value ``-base`` (margin) or ``1 - base`` (probability).
+        """
         if not isinstance(self.values, dict):
-            if label is not None and self.classes and label != self.classes[-1]:
-                raise ValueError(
-                    f"label={label!r} is invalid: a binary explanation contains the "
-                    f"positive class {self.classes[-1]!r} only."
-                )
-            return self.values, cast(pd.Series, self.base_values)
+            base_values = cast(pd.Series, self.base_values)
+            if label is None or not self.classes or label == self.classes[-1]:
+                return self.values, base_values
+            if len(self.classes) == 2 and label == self.classes[0]:
+                return self._negative_class(base_values)
+            raise ValueError(
+                f"label={label!r} is invalid; use one of the classes {self.classes}."
+            )
         if label is None or label not in self.values:
             raise ValueError(
                 f"label={label!r} is invalid for a multiclass explanation; use "
@@ -98,6 +104,19 @@ class Explanation:
             )
         base_values = cast(dict[Any, pd.Series], self.base_values)
         return self.values[label], base_values[label]
+
+    def _negative_class(self, base_values: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+        # The margin of classes[0] is minus the log-odds of classes[1], and its
+        # probability is one minus that of classes[1], so negated values still
+        # add up to the model output.
+        if self.output == "margin":
+            return -self.values, -base_values
+        if self.output == "probability":
+            return -self.values, 1.0 - base_values
+        raise ValueError(
+            f"An explanation in {self.output!r} space has no negative class; "
+            f"use label={self.classes[-1]!r} or None."
+        )
 
     def global_importance(self, label: Any = None) -> pd.Series:
         """Return the mean absolute value of each feature, largest first.

@@ -86,10 +86,11 @@ class LimeExplainer:
         their statistics.
     mode : {"auto", "classification", "regression"}, default="auto"
         ``"auto"`` uses classification for models with ``predict_proba``.
-    categorical_features : "auto", str or list of str, default="auto"
+    categorical_features : "auto", str or list, default="auto"
         Columns LIME treats as categorical. ``"auto"`` takes label columns
-        and constant columns. A list must name every non-numeric column; a
-        single string other than ``"auto"`` names one column.
+        and constant columns. A list of column names or positions must
+        include every non-numeric column; a single string other than
+        ``"auto"`` names one column.
     discretize_continuous : bool, default=True
         Whether numeric columns are binned into quartiles.
     kernel_width : float > 0, default=None
@@ -201,7 +202,9 @@ class LimeExplainer:
             names = getattr(self.model, "feature_names_in_", None)
             if names is None or len(names) != array.shape[1]:
                 names = [f"x{i}" for i in range(array.shape[1])]
-            data = pd.DataFrame(array, columns=list(names))
+            # A mixed array has object dtype throughout, so numbers are
+            # converted back. Otherwise every number would become a category.
+            data = pd.DataFrame(array, columns=list(names)).infer_objects()
         if len(data) < 2:
             raise ValueError(
                 f"training_data has {len(data)} rows; LIME needs at least 2 to "
@@ -363,8 +366,13 @@ class LimeExplainer:
         if row.dtypes.equals(self._codec.dtypes):
             return row
         # A Series turned into a one-row frame has object dtype, so the
-        # training dtypes are restored.
-        return row.astype(self._codec.dtypes.to_dict())
+        # training dtypes are restored. A NaN in an integer column stays a
+        # float, so that the missing-value check or the fill value handles it.
+        dtypes = self._codec.dtypes.to_dict()
+        for column, has_missing in row.isna().any().items():
+            if has_missing and pd.api.types.is_integer_dtype(dtypes[column]):
+                dtypes[column] = np.float64
+        return row.astype(dtypes)
 
     def _label_index(self, label: Any) -> int | None:
         if self._classes is None or label is None:
@@ -435,11 +443,14 @@ def _listed_categorical_columns(listed: Any, training: pd.DataFrame) -> list[str
             "of column names."
         )
 
+    names = list(training.columns)
+    columns = [_column_name(c, names) for c in columns]
     unknown = [c for c in columns if c not in training.columns]
     if unknown:
         raise ValueError(
             f"categorical_features names columns {unknown} that are not "
-            "in training_data."
+            f"in training_data; use column names or positions from 0 to "
+            f"{len(names) - 1}."
         )
 
     unlisted = [
@@ -456,6 +467,18 @@ def _listed_categorical_columns(listed: Any, training: pd.DataFrame) -> list[str
             "'auto'."
         )
     return columns
+
+
+def _column_name(column: Any, names: list[Any]) -> Any:
+    """Return the name of ``column``, reading an integer that is no name as a position.
+
+    LIME itself takes ``categorical_features`` as column positions.
+    """
+    if column in names or isinstance(column, bool):
+        return column
+    if isinstance(column, numbers.Integral) and -len(names) <= column < len(names):
+        return names[column]
+    return column
 
 
 def _is_constant(series: pd.Series) -> bool:

@@ -87,4 +87,9 @@ def _margin(estimator: Any, X: Any) -> Any:
         return estimator.predict(X, prediction_type="RawFormulaVal")
     if hasattr(estimator, "decision_function"):
         return estimator.decision_function(X)
+    if isinstance(estimator, HistGradientBoostingRegressor):
+        # `predict` applies the inverse link (exp for the Poisson and gamma
+        # losses) but shap explains the sum of the trees. `_raw_predict` is
+        # private, but no public method returns that sum.
+        return estimator._raw_predict(X)
     return estimator.predict(X)

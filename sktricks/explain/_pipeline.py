@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
-from sklearn.impute import KNNImputer, SimpleImputer
+from sklearn.impute import KNNImputer, MissingIndicator, SimpleImputer
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils import get_tags
 
 
@@ -107,8 +108,9 @@ def source_columns(steps: list[Any], input_names: list[str]) -> list[list[str]] 
     is not understood. The mapping follows the structure of `Pipeline`,
     `ColumnTransformer` and `FeatureUnion`; inside a leaf transformer an
     output belongs to the input whose name it equals or starts with followed
-    by ``_`` (the rule `OneHotEncoder.get_feature_names_out` follows), and
-    an output that matches no input (PCA, polynomial features, ...) makes
+    by ``_`` (the rule `OneHotEncoder.get_feature_names_out` follows), a
+    missing-value indicator belongs to the input it flags, and an output
+    that matches no input (PCA, polynomial features, ...) makes
     the whole mapping unknown.
     """
     sources: list[list[str]] | None = [[name] for name in input_names]
@@ -180,6 +182,31 @@ def _leaf_sources(step: Any, names: list[str]) -> list[list[str]] | None:
     out = feature_names_out([step], names)
     if out is None:
         return None
+
+    # A one-hot encoder records how many outputs each input made, which is right
+    # even when names collide ("a" with category "b_x" against an input
+    # "a_b") or a custom `feature_name_combiner` drops the "<input>_" prefix.
+    # `_n_features_outs` is private (scikit-learn 1.1 and later), so the name
+    # rule below remains the fallback.
+    counts = getattr(step, "_n_features_outs", None)
+    if isinstance(step, OneHotEncoder) and counts is not None:
+        if sum(counts) == len(out) and len(counts) == len(names):
+            pairs = zip(names, counts, strict=True)
+            return [[name] for name, count in pairs for _ in range(count)]
+
+    # Missing-value indicators are named "missingindicator_<input>", which the
+    # name rule below cannot match, so they are mapped by the fitted indices
+    # of the columns they flag. They are the last outputs of an imputer with
+    # add_indicator=True and all outputs of a MissingIndicator.
+    if isinstance(step, MissingIndicator):
+        indicator = step
+    else:
+        indicator = getattr(step, "indicator_", None)
+    indicator_sources: list[list[str]] = []
+    if isinstance(indicator, MissingIndicator):
+        indicator_sources = [[names[i]] for i in indicator.features_]
+        out = out[: len(out) - len(indicator_sources)]
+
     known = set(names)
     # Longest names first, so "age_group_x" is matched to "age_group" and not
     # to "age" when both are inputs.
@@ -193,7 +220,7 @@ def _leaf_sources(step: Any, names: list[str]) -> list[list[str]] | None:
         if match is None:
             return None
         sources.append([match])
-    return sources
+    return sources + indicator_sources
 
 
 def accepts_missing(parts: ModelParts) -> bool:

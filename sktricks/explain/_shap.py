@@ -54,15 +54,17 @@ class ShapExplainer:
 
     - ``"margin"``: the raw score before the link function, for
       gradient-boosted models and linear classifiers. It is the log-odds for
-      binary classifiers, the per-class logits for multiclass ones and the
-      prediction for squared-error regression.
+      binary classifiers, the per-class logits for multiclass ones, the
+      prediction for squared-error regression and the log of the prediction
+      for Poisson, gamma and Tweedie losses.
     - ``"probability"``: ``predict_proba``, for scikit-learn tree and forest
       classifiers and for classifiers explained by permutation.
     - ``"prediction"``: ``predict``, for other regressors.
 
     A binary classifier gives the values of the positive class
     (``classes_[1]``) only, shape ``(n_rows, n_features)``, for every model
-    family. A multiclass classifier gives one DataFrame per class.
+    family, and ``Explanation.frame(classes_[0])`` derives the other class
+    from them. A multiclass classifier gives one DataFrame per class.
 
     Unlike calling shap directly, this class accepts whole pipelines, sums
     one-hot and other derived columns back into the input column they came
@@ -153,7 +155,7 @@ class ShapExplainer:
 
     def _input_frame(self, X: Any) -> pd.DataFrame:
         if isinstance(X, pd.Series):
-            X = X.to_frame().T
+            X = self._series_row(X)
         if isinstance(X, pd.DataFrame):
             frame = X
         else:
@@ -179,6 +181,24 @@ class ShapExplainer:
             frame = frame[list(expected)]
         return frame
 
+    def _series_row(self, row: pd.Series) -> pd.DataFrame:
+        """Turn one row such as ``X.iloc[0]`` into a one-row DataFrame.
+
+        A row taken from a mixed-type frame has ``object`` dtype, which
+        LightGBM and XGBoost reject, so numbers are converted back and, when
+        ``background`` is a DataFrame, its column dtypes (``category`` too)
+        are restored.
+        """
+        frame = row.to_frame().T.infer_objects()
+        if isinstance(self.background, pd.DataFrame):
+            dtypes = {
+                column: dtype
+                for column, dtype in self.background.dtypes.items()
+                if column in frame.columns
+            }
+            frame = frame.astype(dtypes)
+        return frame
+
     # Public API
 
     def explain(self, X: Any) -> Explanation:
@@ -186,8 +206,11 @@ class ShapExplainer:
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_rows, n_features)
-            Rows in the model's input space (before any preprocessing).
+        X : DataFrame, Series or array-like of shape (n_rows, n_features)
+            Rows in the model's input space (before any preprocessing). A
+            Series or 1-D array is one row; it needs ``background`` for the
+            linear and permutation explainers, and a DataFrame
+            ``background`` restores its ``category`` dtypes.
 
         Returns
         -------
@@ -216,6 +239,7 @@ class ShapExplainer:
             )
         classes = list(estimator.classes_) if is_classifier(estimator) else None
         values, base, classes = _select_outputs(values, base, classes)
+        _check_finite(values, base, list(transformed.columns), family)
 
         if self.check_additivity:
             expected = model_output(estimator, model_input, output)
@@ -295,6 +319,14 @@ class ShapExplainer:
 
     def _background(self, model_input: Any, steps: list[Any]) -> Any:
         if self.background is None:
+            if len(model_input) < 2:
+                # The explained row would be its own background, so every
+                # value would be 0 and the base value the model output.
+                raise ValueError(
+                    f"X has {len(model_input)} row and background is None, so "
+                    "the row would be explained against itself and every SHAP "
+                    "value would be 0; pass background=<training rows>."
+                )
             background = model_input
         else:
             frame = self._input_frame(self.background)
@@ -402,7 +434,9 @@ def _model_input(estimator: Any, transformed: pd.DataFrame) -> Any:
         frame = transformed.copy()
         frame.columns = list(names)
         return frame
-    if any(is_categorical(transformed[c]) for c in transformed.columns):
+    # Positions, not names: a one-hot encoder can give two outputs one name.
+    columns = range(transformed.shape[1])
+    if any(is_categorical(transformed.iloc[:, j]) for j in columns):
         return transformed
     return transformed.to_numpy(dtype=float)
 
@@ -438,14 +472,37 @@ def _select_outputs(
     return values, base, classes
 
 
+def _check_finite(
+    values: np.ndarray, base: np.ndarray, names: list[str], family: str
+) -> None:
+    """Raise ValueError naming the rows and columns where shap returned NaN.
+
+    Linear SHAP turns NaN in the input into NaN values, which would
+    otherwise pass silently into sums and plots.
+    """
+    if np.isfinite(values).all() and np.isfinite(base).all():
+        return
+    bad = ~np.isfinite(values).all(axis=2)
+    rows = np.flatnonzero(bad.any(axis=1) | ~np.isfinite(base).all(axis=1))
+    columns = [names[j] for j in np.flatnonzero(bad.any(axis=0))]
+    raise ValueError(
+        f"The {family} explainer returned NaN SHAP values for the rows at "
+        f"positions {rows[:10].tolist()} in the columns {columns[:10]}, usually "
+        "because the input has NaN there. Impute missing values in a pipeline "
+        "step before the estimator, or drop those rows."
+    )
+
+
 def _check_additivity(
     values: np.ndarray, base: np.ndarray, expected: np.ndarray, output: str
 ) -> None:
     total = values.sum(axis=1) + base
     error = np.abs(total - expected)
     tolerance = 1e-4 * (1.0 + np.abs(expected))
-    if np.any(error > tolerance):
-        row, column = np.unravel_index(np.argmax(error - tolerance), error.shape)
+    # Written as "not within" so that a NaN total or model output fails too.
+    excess = np.where(error <= tolerance, -np.inf, np.nan_to_num(error, nan=np.inf))
+    if np.any(np.isfinite(excess) | (excess == np.inf)):
+        row, column = np.unravel_index(np.argmax(excess), error.shape)
         raise ValueError(
             f"SHAP values do not add up to the model's {output}: for row {row} "
             f"(output {column}) base value plus values is {total[row, column]:.6g} "

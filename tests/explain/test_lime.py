@@ -334,3 +334,81 @@ def test_lime_categorical_features_must_list_text_columns():
         LimeExplainer(pipeline, X, categorical_features=[])
     with pytest.raises(TypeError, match="categorical_features=3 is invalid"):
         LimeExplainer(pipeline, X, categorical_features=3)
+
+
+def test_lime_nan_in_integer_column_raises():
+    X, y = _mixed()
+    explainer = LimeExplainer(_pipeline(X, y), X, random_state=0)
+    row = X.iloc[0].to_dict()
+    row["age"] = np.nan
+
+    with pytest.raises(ValueError, match=r"row has NaN in the columns \['age'\]"):
+        explainer.explain(row)
+
+
+def test_lime_nan_in_integer_column_filled_with_median():
+    # An odd number of rows makes the median of the integer column an integer.
+    X, y = _mixed(n=301)
+    pre = ColumnTransformer(
+        [
+            ("num", SimpleImputer(), ["income", "age"]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["color"]),
+        ]
+    )
+    pipeline = make_pipeline(pre, LogisticRegression(max_iter=1000)).fit(X, y)
+    explainer = LimeExplainer(pipeline, X, random_state=0)
+    missing = X.iloc[[0]].astype({"age": float})
+    missing.loc[missing.index[0], "age"] = np.nan
+    filled = X.iloc[[0]].copy()
+    filled.loc[filled.index[0], "age"] = int(np.median(X["age"]))
+
+    explanation = explainer.explain(missing, num_samples=500)
+
+    expected = explainer.explain(filled, num_samples=500)
+    pd.testing.assert_frame_equal(explanation, expected)
+    assert explanation.label == expected.label
+
+
+def _mixed_array_model(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "num": rng.normal(size=n),
+            "color": rng.choice(["u", "v", "w"], n),
+            "level": rng.integers(0, 3, n),
+        }
+    )
+    y = ((X["num"] > 0) ^ (X["color"] == "u")).astype(int)
+    pre = ColumnTransformer(
+        [("cat", OneHotEncoder(), ["color"])], remainder="passthrough"
+    )
+    return X, make_pipeline(pre, LogisticRegression()).fit(X, y)
+
+
+def test_lime_object_array_keeps_numbers_numeric():
+    X, model = _mixed_array_model()
+    array = X.to_numpy()
+    assert array.dtype == object
+
+    explanation = LimeExplainer(model, array, random_state=0).explain(array[0])
+
+    expected = LimeExplainer(model, X, random_state=0).explain(X.iloc[0])
+    pd.testing.assert_frame_equal(explanation, expected)
+    num_label = next(f for f in explanation["feature"] if "num" in f)
+    assert "num=" not in num_label
+
+
+def test_lime_categorical_features_as_positions():
+    X, model = _mixed_array_model()
+
+    by_position = LimeExplainer(
+        model, X, categorical_features=[1, 2], random_state=0
+    ).explain(X.iloc[0])
+
+    by_name = LimeExplainer(
+        model, X, categorical_features=["color", "level"], random_state=0
+    ).explain(X.iloc[0])
+    pd.testing.assert_frame_equal(by_position, by_name)
+    assert "level=" in " ".join(by_position["feature"])
+    with pytest.raises(ValueError, match=r"\[7\] .* positions from 0 to 2"):
+        LimeExplainer(model, X, categorical_features=[1, 7])

@@ -16,13 +16,15 @@ from sklearn.ensemble import (
     ExtraTreesClassifier,
     GradientBoostingClassifier,
     HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
 )
 from sklearn.exceptions import NotFittedError
+from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
@@ -500,3 +502,231 @@ def test_shap_grouping_nested_pipelines_and_remainder():
     )
     np.testing.assert_allclose(grouped.values["d"], flat.values["remainder__d"])
     assert (grouped.values["e"] == 0).all()
+
+
+def test_shap_series_row_keeps_category_dtype():
+    X, y = _mixed()
+    X["color"] = X["color"].astype("category")
+    model = lgb.LGBMClassifier(n_estimators=20, verbose=-1, random_state=0)
+    model.fit(X, y)
+    row = X.iloc[7]
+    assert row.dtype == object
+
+    explanation = ShapExplainer(model, background=X).explain(row)
+
+    expected, base = _shap_positive(model, X.iloc[[7]])
+    np.testing.assert_allclose(explanation.values.to_numpy(), expected, atol=1e-6)
+    assert explanation.base_values.iloc[0] == pytest.approx(base)
+
+
+def test_shap_series_row_numeric_without_background():
+    X, y = _numeric()
+    model = xgb.XGBClassifier(n_estimators=20, random_state=0).fit(X, y)
+
+    explanation = ShapExplainer(model).explain(X.iloc[3])
+
+    expected, _ = _shap_positive(model, X.iloc[[3]])
+    np.testing.assert_allclose(explanation.values.to_numpy(), expected, atol=1e-5)
+    total = explanation.values.sum(axis=1) + explanation.base_values
+    np.testing.assert_allclose(total, _raw_output(model, X.iloc[[3]]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("algorithm", ["linear", "permutation"])
+def test_shap_single_row_needs_background(algorithm):
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+
+    with pytest.raises(ValueError, match="X has 1 row and background is None"):
+        ShapExplainer(model, algorithm=algorithm).explain(X.iloc[[0]])
+
+
+def test_shap_single_row_with_background_closed_form():
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+    explainer = ShapExplainer(model, background=X, background_size=len(X))
+
+    explanation = explainer.explain(X.iloc[0])
+
+    # Interventional linear SHAP: coef * (x - mean of the background).
+    expected = model.coef_[0] * (X.iloc[0] - X.mean())
+    np.testing.assert_allclose(explanation.values.iloc[0], expected, atol=1e-8)
+    assert explanation.values.iloc[0].abs().sum() > 0
+
+
+def test_shap_nan_input_raises_for_linear():
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+    X_missing = X.copy()
+    X_missing.iloc[4, 2] = np.nan
+    explainer = ShapExplainer(model, background=X, check_additivity=False)
+
+    with pytest.raises(ValueError, match=r"NaN SHAP values .* \[4\] .* \['f2'\]"):
+        explainer.explain(X_missing)
+
+
+def test_shap_nan_input_allowed_for_trees():
+    X, y = _numeric()
+    X_missing = X.copy()
+    X_missing.iloc[::7, 1] = np.nan
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0)
+    model.fit(X_missing, y)
+
+    explanation = ShapExplainer(model).explain(X_missing)
+
+    total = explanation.values.sum(axis=1) + explanation.base_values
+    np.testing.assert_allclose(total, model.decision_function(X_missing), rtol=1e-5)
+
+
+def test_shap_additivity_check_rejects_nan_output():
+    from sktricks.explain._shap import _check_additivity
+
+    values = np.zeros((2, 3, 1))
+    base = np.zeros((2, 1))
+    expected = np.array([[0.0], [np.nan]])
+
+    with pytest.raises(ValueError, match="for row 1"):
+        _check_additivity(values, base, expected, "margin")
+
+
+def _with_missing(n=300, seed=0):
+    X, y = _mixed(n, seed)
+    X["income"] = X["income"].where(X["age"] % 5 != 0)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "numeric",
+    [
+        SimpleImputer(add_indicator=True),
+        FeatureUnion(
+            [("impute", SimpleImputer()), ("flag", MissingIndicator())],
+            verbose_feature_names_out=False,
+        ),
+    ],
+    ids=["add_indicator", "missing_indicator"],
+)
+def test_shap_grouping_missing_indicator_columns(numeric):
+    X, y = _with_missing()
+    preprocess = ColumnTransformer(
+        [
+            ("num", numeric, ["income", "age"]),
+            ("cat", OneHotEncoder(), ["color", "size"]),
+        ],
+        verbose_feature_names_out=False,
+    )
+    model = Pipeline([("pre", preprocess), ("lr", LogisticRegression())]).fit(X, y)
+
+    grouped = ShapExplainer(model, random_state=0).explain(X)
+    transformed = ShapExplainer(model, grouping="transformed", random_state=0)
+    flat = transformed.explain(X).values
+
+    names = list(flat.columns)
+    assert "missingindicator_income" in names
+    income = flat["income"] + flat["missingindicator_income"]
+    np.testing.assert_allclose(grouped.values["income"], income, atol=1e-10)
+    colors = [c for c in names if c.startswith("color_")]
+    np.testing.assert_allclose(
+        grouped.values["color"], flat[colors].sum(axis=1), atol=1e-10
+    )
+    total = grouped.values.sum(axis=1) + grouped.base_values
+    np.testing.assert_allclose(total, model.decision_function(X), rtol=1e-6)
+
+
+def test_shap_binary_negative_class_probability():
+    X, y = _numeric()
+    labels = np.where(y == 1, "yes", "no")
+    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, labels)
+
+    values, base = ShapExplainer(model).explain(X).frame("no")
+
+    explainer = shap.TreeExplainer(model)
+    direct = np.asarray(explainer.shap_values(X, check_additivity=False))
+    np.testing.assert_allclose(values.to_numpy(), direct[:, :, 0], atol=1e-8)
+    np.testing.assert_allclose(base, explainer.expected_value[0], atol=1e-8)
+    total = values.sum(axis=1) + base
+    np.testing.assert_allclose(total, model.predict_proba(X)[:, 0], atol=1e-8)
+
+
+def test_shap_binary_negative_class_margin():
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+    explanation = ShapExplainer(model).explain(X)
+
+    values, base = explanation.frame(0)
+
+    total = values.sum(axis=1) + base
+    np.testing.assert_allclose(total, -model.decision_function(X), atol=1e-8)
+    importance = explanation.global_importance(label=0)
+    pd.testing.assert_series_equal(importance, explanation.global_importance())
+
+
+def test_shap_binary_unknown_label_raises():
+    X, y = _numeric()
+    model = LogisticRegression().fit(X, y)
+    explanation = ShapExplainer(model).explain(X)
+
+    with pytest.raises(ValueError, match=r"label=5 is invalid; use one of"):
+        explanation.frame(5)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        HistGradientBoostingRegressor(loss="poisson", max_iter=20, random_state=0),
+        HistGradientBoostingRegressor(loss="gamma", max_iter=20, random_state=0),
+        lgb.LGBMRegressor(objective="poisson", n_estimators=20, verbose=-1),
+        xgb.XGBRegressor(objective="count:poisson", n_estimators=20),
+    ],
+    ids=["hgb_poisson", "hgb_gamma", "lightgbm_poisson", "xgboost_poisson"],
+)
+def test_shap_log_link_regressor_margin(model):
+    X, _ = _numeric()
+    y = np.exp(0.5 * X["f0"] - 0.3 * X["f1"])
+    model.fit(X, y)
+
+    explanation = ShapExplainer(model).explain(X)
+
+    assert explanation.output == "margin"
+    total = explanation.values.sum(axis=1) + explanation.base_values
+    np.testing.assert_allclose(np.exp(total), model.predict(X), rtol=1e-4)
+    direct = shap.TreeExplainer(model).shap_values(X, check_additivity=False)
+    np.testing.assert_allclose(explanation.values.to_numpy(), direct, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "encoder",
+    [
+        OneHotEncoder(feature_name_combiner=lambda feature, category: str(category)),
+        OneHotEncoder(),
+        OneHotEncoder(drop="first"),
+    ],
+    ids=["custom_names", "name_collision", "drop_first"],
+)
+def test_shap_grouping_one_hot_by_counts(encoder):
+    rng = np.random.default_rng(0)
+    n = 300
+    # "a" has a category "b_x", so its output "a_b_x" also looks like a
+    # category "x" of the input "a_b".
+    X = pd.DataFrame(
+        {
+            "a": rng.choice(["b_x", "c", "d"], n),
+            "a_b": rng.choice(["x", "y"], n),
+            "num": rng.normal(size=n),
+        }
+    )
+    y = ((X["a"] == "b_x") ^ (X["num"] > 0)).astype(int)
+    preprocess = ColumnTransformer(
+        [("cat", encoder, ["a", "a_b"])], remainder="passthrough"
+    )
+    model = Pipeline([("pre", preprocess), ("lr", LogisticRegression())]).fit(X, y)
+
+    grouped = ShapExplainer(model, random_state=0).explain(X).values
+    flat = ShapExplainer(model, grouping="transformed", random_state=0)
+    flat = flat.explain(X).values
+
+    # Positions, not names: with the collision two outputs share a name.
+    fitted = model[0].named_transformers_["cat"]
+    n_a = len(fitted.categories_[0]) - (fitted.drop is not None)
+    np.testing.assert_allclose(grouped["a"], flat.iloc[:, :n_a].sum(axis=1))
+    np.testing.assert_allclose(grouped["a_b"], flat.iloc[:, n_a:-1].sum(axis=1))
+    np.testing.assert_allclose(grouped["num"], flat.iloc[:, -1])
