@@ -109,13 +109,15 @@ class Explanation:
         # The margin of classes[0] is minus the log-odds of classes[1], and its
         # probability is one minus that of classes[1], so negated values still
         # add up to the model output.
+        values = cast(pd.DataFrame, self.values)
         if self.output == "margin":
-            return -self.values, -base_values
+            return -values, -base_values
         if self.output == "probability":
-            return -self.values, 1.0 - base_values
+            return -values, 1.0 - base_values
+        classes = cast(list[Any], self.classes)
         raise ValueError(
             f"An explanation in {self.output!r} space has no negative class; "
-            f"use label={self.classes[-1]!r} or None."
+            f"use label={classes[-1]!r} or None."
         )
 
     def global_importance(self, label: Any = None) -> pd.Series:

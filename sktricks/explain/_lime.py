@@ -476,8 +476,8 @@ def _column_name(column: Any, names: list[Any]) -> Any:
     """
     if column in names or isinstance(column, bool):
         return column
-    if isinstance(column, numbers.Integral) and -len(names) <= column < len(names):
-        return names[column]
+    if isinstance(column, numbers.Integral) and -len(names) <= int(column) < len(names):
+        return names[int(column)]
     return column
 
 

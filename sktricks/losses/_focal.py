@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -49,7 +49,7 @@ def _floored(hess: np.ndarray, weight: Any) -> np.ndarray:
     return np.where(positive, floored, hess)
 
 
-def _as_score_matrix(preds: Any, n_rows: int, order: str):
+def _as_score_matrix(preds: Any, n_rows: int, order: Literal["C", "F"]):
     """Return ``preds`` with one column per class, and the class count if flat.
 
     Current LightGBM and XGBoost pass multiclass margins as an
@@ -71,7 +71,9 @@ def _as_score_matrix(preds: Any, n_rows: int, order: str):
     return preds.reshape((n_rows, n_classes), order=order), n_classes
 
 
-def _flatten_like_input(values: np.ndarray, n_classes, order: str) -> np.ndarray:
+def _flatten_like_input(
+    values: np.ndarray, n_classes, order: Literal["C", "F"]
+) -> np.ndarray:
     """Return ``values`` in the flat layout the margins came in, if they were flat."""
     if n_classes is None:
         return values
@@ -106,7 +108,7 @@ def _metric_margins(scores: np.ndarray, is_margin: bool, flag: str) -> np.ndarra
 
 def _native_grad_hess(label, preds, weight, *, gamma, alpha, library):
     """Return the floored focal gradient and Hessian for a native training API."""
-    order = "F" if library == "lightgbm" else "C"
+    order: Literal["C", "F"] = "F" if library == "lightgbm" else "C"
     scores, flat_classes = _as_score_matrix(preds, len(label), order)
     n_classes = 2 if scores.ndim == 1 else scores.shape[1]
     grad, hess = boosting_grad_hess(
