@@ -62,5 +62,5 @@ for axis, column in zip(axes, ["checking_status", "noise_0"], strict=True):
     axis.set_xlabel("gain")
 axes[0].legend()
 figure.tight_layout()
-selectors["SHAP RFE"].plot()
+rfe_figure = selectors["SHAP RFE"].plot()
 plt.show()

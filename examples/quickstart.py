@@ -12,7 +12,6 @@ two cores.
 
 import tempfile
 
-import matplotlib.pyplot as plt
 from lightgbm import LGBMClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -41,5 +40,6 @@ with tempfile.TemporaryDirectory() as output:
         verbose=0,
     )
     print(format_leaderboard(result.leaderboard()).to_string(index=False))
-    plot_ranks(result.leaderboard())
-plt.show()
+    # plot_ranks returns a matplotlib Figure: a notebook shows it, and
+    # figure.savefig("ranks.png") writes it to a file.
+    figure = plot_ranks(result.leaderboard())
