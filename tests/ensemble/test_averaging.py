@@ -86,7 +86,7 @@ def test_averaging_huge_weights_do_not_overflow():
 
 
 @pytest.mark.parametrize("weights", [None, "optimize"])
-def test_geometric_regressor_rejects_non_positive_target_at_fit(weights):
+def test_geometric_rejects_negative_target(weights):
     X, y = make_regression(n_samples=80, n_features=3, random_state=0)
     averaging = AveragingRegressor(
         [("a", Ridge()), ("b", Ridge(alpha=100))], method="geometric", weights=weights
@@ -98,7 +98,7 @@ def test_geometric_regressor_rejects_non_positive_target_at_fit(weights):
         averaging.fit(X, y)
 
 
-def test_geometric_regressor_rejects_non_positive_out_of_fold_predictions():
+def test_geometric_optimize_rejects_negative_oof():
     # A positive target that a linear model extrapolates below zero: the
     # optimised weights would be fitted on clipped values, so fit refuses.
     X = np.linspace(0, 1, 60).reshape(-1, 1)

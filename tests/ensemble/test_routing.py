@@ -277,7 +277,7 @@ def test_get_metadata_routing_lists_every_part():
     "ensemble_cls",
     [StackingClassifier, StackingRegressor, BlendingClassifier, BlendingRegressor],
 )
-def test_routing_default_final_estimator_requests_weights(routing, ensemble_cls):
+def test_routing_default_final_gets_weights(routing, ensemble_cls):
     # The built-in final estimator cannot be reached to set a request, so it
     # requests sample_weight itself: the same fit as an explicit request.
     classifier = issubclass(ensemble_cls, ClassifierMixin)
@@ -287,11 +287,12 @@ def test_routing_default_final_estimator_requests_weights(routing, ensemble_cls)
     stacking = ensemble_cls in (StackingClassifier, StackingRegressor)
     params = {"guard": False} if stacking else {"random_state": 0}
     default = ensemble_cls([("m", base)], **params).fit(X, y, sample_weight=weights)
-    given = ensemble_cls([("m", base)], explicit, **params).fit(
+    explicit_fit = ensemble_cls([("m", base)], explicit, **params).fit(
         X, y, sample_weight=weights
     )
     np.testing.assert_allclose(
-        np.ravel(default.final_estimator_.coef_), np.ravel(given.final_estimator_.coef_)
+        np.ravel(default.final_estimator_.coef_),
+        np.ravel(explicit_fit.final_estimator_.coef_),
     )
     unweighted = ensemble_cls([("m", base)], **params).fit(X, y)
     assert not np.allclose(

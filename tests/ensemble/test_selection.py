@@ -322,7 +322,7 @@ def test_ensemble_selection_inner_early_stopping_stops_every_fold():
 
 
 @pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
-def test_ensemble_early_stopping_keeps_the_model_own_rounds(library):
+def test_early_stopping_keeps_model_rounds(library):
     # The model's own early-stopping rounds win over the default of 50, as
     # in cross_val_oof; checked against a hand fit per fold with those rounds.
     module = pytest.importorskip(library)
@@ -359,7 +359,7 @@ def test_ensemble_early_stopping_keeps_the_model_own_rounds(library):
             assert model.get_booster().num_boosted_rounds() == hand.best_iteration + 4
 
 
-def test_ensemble_selection_weights_its_scores():
+def test_selection_scores_are_weighted():
     # The selection's scores are the weighted ROC AUC of the out-of-fold
     # probabilities, computed here from a plain fold loop.
     X, y = make_classification(n_samples=400, n_features=6, flip_y=0.1, random_state=3)
@@ -380,7 +380,7 @@ def test_ensemble_selection_weights_its_scores():
         assert selection.base_scores_[name] != pytest.approx(roc_auc_score(y, oof))
 
 
-def test_averaging_optimize_minimises_the_weighted_log_loss():
+def test_optimize_minimises_weighted_log_loss():
     # Brute force over a fine grid of two-model weights finds the same
     # minimum of the weighted out-of-fold log loss.
     X, y = make_classification(n_samples=300, n_features=6, flip_y=0.1, random_state=5)

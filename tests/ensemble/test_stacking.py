@@ -582,9 +582,9 @@ def test_stacking_regressor_base_rejects_forced_proba():
 
 @pytest.mark.parametrize("early_stopping", [True, "inner"])
 def test_stacking_class_weight_keeps_string_labels(early_stopping):
-    # An early-stopped LightGBM model is fitted on label codes; its
-    # class_weight keyed by the text labels must weigh the same classes as
-    # the same dict keyed by integer labels does.
+    # An early-stopped LightGBM model is fitted on label codes. Its
+    # class_weight keyed by text labels must weigh the same classes as the
+    # same dict keyed by integer labels.
     from lightgbm import LGBMClassifier
 
     X, y = make_classification(
@@ -925,7 +925,7 @@ def _hand_oof(model, X, y, folds, method):
     return oof
 
 
-def test_stacking_guard_scores_decision_function_final_estimator():
+def test_guard_scores_decision_function():
     # A final estimator without predict_proba: the guard scores its decision
     # values with ROC AUC, as a plain fold loop over the stacked columns does.
     from sklearn.linear_model import RidgeClassifier
@@ -947,7 +947,7 @@ def test_stacking_guard_scores_decision_function_final_estimator():
     assert stack.predict(X[:5]).shape == (5,)
 
 
-def test_stacking_guard_scores_labels_of_a_multiclass_final_estimator():
+def test_guard_multiclass_final_uses_accuracy():
     from sklearn.metrics import accuracy_score
 
     X, y = make_classification(
@@ -967,7 +967,7 @@ def test_stacking_guard_scores_labels_of_a_multiclass_final_estimator():
 
 
 @pytest.mark.parametrize("final", [LogisticRegression(), None])
-def test_stacking_guard_weights_its_scores(final):
+def test_guard_scores_are_weighted(final):
     # With weights that favour half of the rows, the guard's scores are the
     # weighted ROC AUC of the out-of-fold predictions.
     from sklearn.metrics import roc_auc_score
@@ -993,7 +993,7 @@ def test_stacking_guard_weights_its_scores(final):
     assert stack.base_scores_["lr"] != pytest.approx(unweighted)
 
 
-def test_stacking_passthrough_rejects_a_column_named_like_a_model():
+def test_passthrough_rejects_name_clash():
     X, y = make_classification(n_samples=120, n_features=4, random_state=0)
     frame = pd.DataFrame(X, columns=["a", "lr", "c", "d"])
     stack = StackingClassifier(

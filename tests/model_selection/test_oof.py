@@ -923,7 +923,7 @@ def test_cross_val_oof_non_partition_message_counts(binary, cv, never, repeated)
         (HistGradientBoostingClassifier(), {"X_val": "ES"}),
     ],
 )
-def test_cross_val_oof_early_stopping_rejects_user_eval_set(binary, model, params):
+def test_early_stopping_rejects_user_eval_set(binary, model, params):
     # The fold's own evaluation set used to be silently replaced (eval_X) or
     # to collide with the user's ("multiple values for keyword 'eval_set'").
     X, y = binary
@@ -945,9 +945,7 @@ def test_cross_val_oof_early_stopping_rejects_user_eval_set(binary, model, param
         ),
     ],
 )
-def test_cross_val_oof_model_stopping_without_eval_set_raises(
-    binary, model, params, source
-):
+def test_model_rounds_need_eval_set(binary, model, params, source):
     X, y = binary
     with pytest.raises(ValueError, match=f"{source}.*early_stopping=True"):
         cross_val_oof(model, X, y, cv=3, params=params)

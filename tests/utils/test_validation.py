@@ -79,7 +79,7 @@ def test_cross_val_oof_rejects_n_jobs_zero():
         cross_val_oof(LogisticRegression(), X, y, cv=2, n_jobs=0)
 
 
-def test_plain_value_drops_the_numpy_type():
+def test_plain_value_drops_numpy_type():
     import numpy as np
 
     from sktricks.utils._validation import plain_value
@@ -89,7 +89,7 @@ def test_plain_value_drops_the_numpy_type():
     assert plain_value("b") == "b"
 
 
-def test_describe_columns_handles_duplicated_names():
+def test_describe_columns_duplicated_names():
     import pandas as pd
 
     from sktricks.utils._validation import describe_columns, non_numeric_columns
